@@ -1,0 +1,82 @@
+# Every setting below can be overridden from the environment or the command line,
+# e.g. `RASA_PORT=5006 make run` or `make run TRACKER_STORE_URL=postgresql://...`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+MODELS_DIR ?= models
+RESULTS_DIR ?= var/results
+export VENV
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTION_PORT)/webhook
+export TRACKER_STORE_URL ?= sqlite:///var/tracker.db
+# Quiet, offline-friendly runs: no telemetry, fewer TensorFlow and SQLAlchemy notices.
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+RASA := $(VENV)/bin/rasa
+PYTHON_VENV := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+# The model file is named after a hash of everything it is trained from, so
+# `make train` retrains only when the data or the config changed.
+MODEL_INPUTS := config.yml domain.yml $(sort $(shell find data -type f -name '*.yml'))
+MODEL_NAME := assistant-$(shell sha256sum $(MODEL_INPUTS) | sha256sum | cut -c1-12)
+export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
+
+.PHONY: help install train run shell validate test test-python test-conversations evaluate constraints clean
+
+help:
+	@echo "make run       install, train if needed, start the assistant (Ctrl-C stops it)"
+	@echo "make test      validate data, train, run pytest and the conversation tests"
+	@echo "make evaluate  accuracy on held-out patient questions (tests/nlu_holdout.yml)"
+	@echo "make shell     chat with the assistant in the terminal"
+
+$(INSTALLED): requirements.txt constraints.txt
+	@python310=$$(scripts/find_python310.sh) || exit 1; \
+	  if [ ! -x "$(PYTHON_VENV)" ]; then echo "Creating $(VENV) with $$python310"; "$$python310" -m venv "$(VENV)"; fi
+	$(VENV)/bin/pip install --quiet --upgrade "pip<25" wheel
+	$(VENV)/bin/pip install --quiet -r requirements.txt -c constraints.txt
+	$(VENV)/bin/pip check
+	@touch $@
+
+install: $(INSTALLED)
+
+$(MODEL): $(INSTALLED)
+	@mkdir -p $(MODELS_DIR)
+	$(RASA) train --fixed-model-name $(MODEL_NAME) --out $(MODELS_DIR)
+	@find $(MODELS_DIR) -name 'assistant-*.tar.gz' ! -name '$(MODEL_NAME).tar.gz' -delete
+
+train: $(MODEL)
+
+run: $(MODEL)
+	scripts/run_servers.sh $(MODEL)
+
+shell: $(MODEL)
+	@mkdir -p var
+	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+validate: $(INSTALLED)
+	scripts/validate_data.sh
+
+test: validate $(MODEL) test-python test-conversations
+
+test-python: $(MODEL)
+	$(PYTHON_VENV) -m pytest
+
+# Conversation tests: every test_*.yml story under tests/ must be followed exactly.
+test-conversations: $(MODEL)
+	$(RASA) test core --stories tests/ --model $(MODEL) --endpoints endpoints.yml \
+	  --out $(RESULTS_DIR)/conversations --fail-on-prediction-errors --no-plot
+
+evaluate: $(MODEL)
+	$(PYTHON_VENV) -m quality.holdout --model $(MODEL)
+
+# Re-resolve every pin after editing requirements.txt.
+constraints: $(INSTALLED)
+	{ head -2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.new && mv constraints.new constraints.txt
+
+clean:
+	rm -rf $(MODELS_DIR) $(RESULTS_DIR) .rasa

@@ -1,0 +1,1 @@
+"""Grounding: the source registry (data/sources.yml) and the citation lines patients see."""

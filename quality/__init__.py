@@ -1,0 +1,1 @@
+"""Checks of the assistant's content and understanding, shared by `make` targets and tests."""
