@@ -61,7 +61,7 @@ shell: $(MODEL)
 validate: $(INSTALLED)
 	scripts/validate_data.sh
 
-test: validate $(MODEL) test-python test-conversations
+test: validate $(MODEL) test-conversations test-python
 
 test-python: $(MODEL)
 	$(PYTHON_VENV) -m pytest

@@ -63,7 +63,11 @@ def citation_line(refs: Iterable[SourceRef], registry: Mapping[str, Any]) -> str
 
 
 def with_citation(response: Mapping[str, Any], registry: Mapping[str, Any]) -> str:
-    """The response text, then a blank line and its citation line (if it names sources)."""
+    """The response text, then its citation line on a new line (if it names sources).
+
+    A single newline: channels split messages at blank lines, and the citation
+    belongs in the same bubble as its answer.
+    """
     text = response["text"].strip()
     refs = source_refs(response)
-    return f"{text}\n\n{citation_line(refs, registry)}" if refs else text
+    return f"{text}\n{citation_line(refs, registry)}" if refs else text

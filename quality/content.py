@@ -1,0 +1,75 @@
+"""Reads the assistant's content (answers, examples, sources) straight from the YAML files.
+
+Used by the tests; kept free of Rasa imports so it stays fast and simple.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
+HOLDOUT_FILE = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
+CONVERSATION_TESTS_DIR = PROJECT_ROOT / "tests" / "conversations"
+FAQ_PREFIX = "faq/"
+
+
+def _load(path: Path) -> Dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def examples_by_intent(path: Path) -> Dict[str, List[str]]:
+    """{"faq/topic" or "greet": [example, ...]} from one Rasa NLU file."""
+    result: Dict[str, List[str]] = {}
+    for block in _load(path).get("nlu") or []:
+        if "intent" in block:
+            lines = block.get("examples", "").splitlines()
+            result.setdefault(block["intent"], []).extend(
+                line.strip()[2:].strip() for line in lines if line.strip().startswith("- ")
+            )
+    return result
+
+
+def training_examples() -> Dict[str, List[str]]:
+    merged: Dict[str, List[str]] = {}
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        for intent, examples in examples_by_intent(path).items():
+            merged.setdefault(intent, []).extend(examples)
+    return merged
+
+
+def faq_responses() -> Dict[str, Dict[str, Any]]:
+    """{"utter_faq/topic": first response variant} from data/nlu/."""
+    responses: Dict[str, Dict[str, Any]] = {}
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        for name, variants in (_load(path).get("responses") or {}).items():
+            for variant in variants:
+                responses.setdefault(name, variant)
+    return responses
+
+
+def all_response_variants() -> Dict[str, List[Dict[str, Any]]]:
+    """Every response the assistant can send: FAQ answers and domain responses."""
+    result = {name: list(variants) for name, variants in (_load(DOMAIN_FILE).get("responses") or {}).items()}
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        for name, variants in (_load(path).get("responses") or {}).items():
+            result.setdefault(name, []).extend(variants)
+    return result
+
+
+def conversation_test_intents() -> set[str]:
+    """Intents (full retrieval names) used by user turns in tests/conversations/."""
+    intents = set()
+    for path in CONVERSATION_TESTS_DIR.glob("test_*.yml"):
+        for story in _load(path).get("stories") or []:
+            intents |= {step["intent"] for step in story["steps"] if "intent" in step}
+    return intents
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\S+", text))

@@ -1,0 +1,127 @@
+"""Shared fixtures: the trained model, and the real servers started by scripts/run_servers.sh."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SERVER_START_TIMEOUT_S = 300
+
+
+@pytest.fixture(scope="session")
+def model_path() -> str:
+    """The model `make` just trained (MODEL), else the newest one in models/."""
+    model = os.environ.get("MODEL")
+    if not model:
+        models = sorted((PROJECT_ROOT / "models").glob("assistant-*.tar.gz"), key=os.path.getmtime)
+        assert models, "No trained model: run `make train` (make test trains first)."
+        model = str(models[-1])
+    assert (PROJECT_ROOT / model).exists(), f"{model} does not exist: run `make train`."
+    return str(PROJECT_ROOT / model)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class RunningAssistant:
+    process: subprocess.Popen
+    rasa_port: int
+    action_port: int
+    tracker_db: Path
+    log_file: Path
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def send(self, sender: str, message: str) -> List[dict]:
+        """Post one message over the REST channel and return the bot's messages."""
+        reply = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=60,
+        )
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, sig: int = signal.SIGINT, timeout_s: float = 60) -> None:
+        """Stop the servers as Ctrl-C in a terminal would: a signal to the whole group."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_assistant(model: str, workdir: Path) -> RunningAssistant:
+    rasa_port, action_port = free_port(), free_port()
+    tracker_db = workdir / "tracker.db"
+    env = dict(
+        os.environ,
+        RASA_PORT=str(rasa_port),
+        ACTION_PORT=str(action_port),
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
+        TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
+        RASA_TELEMETRY_ENABLED="false",
+    )
+    log_file = workdir / "servers.log"
+    with open(log_file, "w") as log:
+        process = subprocess.Popen(
+            [str(PROJECT_ROOT / "scripts" / "run_servers.sh"), model],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    assistant = RunningAssistant(process, rasa_port, action_port, tracker_db, log_file)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Servers exited early:\n{assistant.log_tail()}")
+        try:
+            if (
+                requests.get(assistant.rasa_url, timeout=2).ok
+                and requests.get(f"{assistant.action_url}/health", timeout=2).ok
+            ):
+                return assistant
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    assistant.stop(signal.SIGKILL)
+    pytest.fail(f"Servers did not start within {SERVER_START_TIMEOUT_S}s:\n{assistant.log_tail()}")
+
+
+@pytest.fixture(scope="module")
+def assistant(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    running = start_assistant(model_path, tmp_path_factory.mktemp("assistant"))
+    yield running
+    running.stop()

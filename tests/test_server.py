@@ -1,0 +1,126 @@
+"""The running assistant over HTTP: scripts/run_servers.sh with the trained model and a real SQLite store."""
+import json
+import re
+import signal
+import sqlite3
+import time
+import uuid
+
+import pytest
+import requests
+
+from conftest import port_is_open
+from quality.content import faq_responses
+
+FAQ_RESPONSES = faq_responses()
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+def texts(messages):
+    return [m.get("text", "") for m in messages]
+
+
+def test_answers_a_question_with_its_source(assistant):
+    messages = assistant.send(new_sender(), "What are the risks of having a ductogram?")
+    assert len(messages) == 1, messages
+    answer, citation = messages[0]["text"].split("\n")
+    assert answer == FAQ_RESPONSES["utter_faq/ductogram_risks"]["text"].strip()
+    assert citation == "Source: What Is a Ductogram? — Risks"
+
+
+def test_forum_answer_cites_the_forum_reply(assistant):
+    [message] = assistant.send(new_sender(), "could my port catheter be leaking into my breast?")
+    assert message["text"].endswith("Source: A doctor's forum reply (2009) — Port catheters")
+    assert "care team" in message["text"]
+
+
+def test_greeting_has_disclaimer_and_working_suggested_questions(assistant):
+    sender = new_sender()
+    [greeting] = assistant.send(sender, "hello")
+    assert "not a diagnosis" in greeting["text"] and "emergency number" in greeting["text"]
+    assert len(greeting["buttons"]) >= 3
+    for button in greeting["buttons"]:
+        [answer] = assistant.send(sender, button["payload"])
+        assert re.search(r"\nSources?: ", answer["text"]), (button, answer)
+
+
+def test_out_of_scope_is_honest_and_cites_nothing(assistant):
+    [message] = assistant.send(new_sender(), "what's the capital of france?")
+    assert "I can only help" in message["text"] and "care team" in message["text"]
+    assert "Source:" not in message["text"]
+
+
+@pytest.mark.parametrize(
+    "bad_message",
+    ["", "   ", "😀😀😀", "<img src=x onerror=alert(1)>", "ductogram? " * 450, "\u0000\u202e"],
+    ids=["empty", "blank", "emoji", "html", "long", "control-chars"],
+)
+def test_odd_messages_get_a_polite_reply_and_the_conversation_goes_on(assistant, bad_message):
+    sender = new_sender()
+    replies = assistant.send(sender, bad_message)
+    assert replies and all(r["text"].strip() for r in replies), replies
+    [answer] = assistant.send(sender, "how long does a ductogram take")
+    assert "30 to 60 minutes" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    "body,fragment",
+    [
+        ("{not json", "parsing body as json"),
+        ("[1, 2]", "JSON object"),
+        (json.dumps({"sender": "x"}), "message"),
+        (json.dumps({"sender": "x", "message": 42}), "message"),
+        (json.dumps({"sender": "x", "message": "a" * 5001}), "too long"),
+    ],
+    ids=["not-json", "array", "no-message", "number", "too-long"],
+)
+def test_malformed_requests_get_a_clear_400_and_the_server_keeps_going(assistant, body, fragment):
+    reply = requests.post(
+        f"{assistant.rasa_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert reply.status_code == 400, reply.text
+    assert fragment.lower() in reply.json()["message"].lower()
+    assert assistant.send(new_sender(), "hi")
+
+
+def test_conversations_are_stored_in_the_sqlite_tracker_store(assistant):
+    sender = new_sender()
+    assistant.send(sender, "what should I wear to my ductogram?")
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute(
+            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        ).fetchall()
+    events = [(kind, json.loads(data)) for kind, data in rows]
+    user = [e for kind, e in events if kind == "user"]
+    bot = [e for kind, e in events if kind == "bot"]
+    assert user[0]["text"] == "what should I wear to my ductogram?"
+    assert user[0]["parse_data"]["response_selector"]["faq"]["response"]["intent_response_key"] == "faq/ductogram_what_to_wear"
+    assert bot[0]["text"].endswith("Source: What Is a Ductogram? — What to wear")
+    assert bot[0]["metadata"]["utter_action"] == "utter_faq/ductogram_what_to_wear"
+
+
+def test_socketio_channel_is_enabled(assistant):
+    reply = requests.get(f"{assistant.rasa_url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=10)
+    assert reply.status_code == 200 and '"sid"' in reply.text
+
+
+def test_http_api_stays_off(assistant):
+    assert requests.post(f"{assistant.rasa_url}/model/parse", json={"text": "hi"}, timeout=10).status_code == 404
+    assert requests.get(f"{assistant.rasa_url}/conversations/x/tracker", timeout=10).status_code == 404
+
+
+def test_ctrl_c_stops_both_servers(assistant):
+    # Last in this module: it stops the servers the other tests used.
+    assert port_is_open(assistant.rasa_port) and port_is_open(assistant.action_port)
+    assistant.stop(signal.SIGINT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (port_is_open(assistant.rasa_port) or port_is_open(assistant.action_port)):
+        time.sleep(0.5)
+    assert assistant.process.returncode is not None
+    assert not port_is_open(assistant.rasa_port) and not port_is_open(assistant.action_port)
