@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-HOLDOUT_FILE = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
+from quality.content import HOLDOUT_FILE
+
 FAQ = "faq"
 
 

@@ -3,7 +3,6 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import textstat
@@ -11,6 +10,7 @@ import textstat
 from grounding.sources import SourceRef, check_refs, citation_line, load_registry, source_refs, with_citation
 from quality.content import (
     HOLDOUT_FILE,
+    PROJECT_ROOT,
     all_response_variants,
     conversation_test_intents,
     examples_by_intent,
@@ -19,7 +19,6 @@ from quality.content import (
     word_count,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_OVERLAP_TOOL = PROJECT_ROOT.parent / "shared" / "tools" / "seed_overlap.py"
 MAX_READING_GRADE = 8.0
 MAX_ANSWER_WORDS = 70  # about one phone screen
