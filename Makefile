@@ -21,8 +21,9 @@ PYTHON_VENV := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
 # The model file is named after a hash of everything it is trained from, so
-# `make train` retrains only when the data or the config changed.
-MODEL_INPUTS := config.yml domain.yml $(sort $(shell find data -type f -name '*.yml'))
+# `make train` retrains only when the data or the config changed. data/sources.yml and
+# data/red_flags.yml are read by the servers at start-up and need no training.
+MODEL_INPUTS := config.yml domain.yml $(sort $(shell find data/nlu data/rules data/stories -type f -name '*.yml'))
 MODEL_NAME := assistant-$(shell sha256sum $(MODEL_INPUTS) | sha256sum | cut -c1-12)
 export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 

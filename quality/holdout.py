@@ -19,6 +19,7 @@ from typing import Any, Dict, List
 from quality.content import HOLDOUT_FILE
 
 FAQ = "faq"
+RED_FLAG = "red_flag"
 
 
 @dataclass
@@ -29,14 +30,15 @@ class Prediction:
     answer: str  # "faq/<answer>" when intent is faq, else the intent
     confidence: float
     best_faq: str  # the response selector's top answer, even when not used
+    escalated: bool  # the red-flag detector put an escalation first
 
     @property
     def intent_correct(self) -> bool:
-        return self.intent == self.expected.split("/")[0]
+        return self.escalated if self.expected == RED_FLAG else self.intent == self.expected.split("/")[0]
 
     @property
     def answer_correct(self) -> bool:
-        return self.answer == self.expected
+        return self.escalated if self.expected == RED_FLAG else self.answer == self.expected
 
 
 def load_holdout(path: Path = HOLDOUT_FILE) -> List[tuple[str, str]]:
@@ -46,14 +48,21 @@ def load_holdout(path: Path = HOLDOUT_FILE) -> List[tuple[str, str]]:
     return [(m.get("text"), m.get_full_intent()) for m in data.intent_examples]
 
 
-def final_answer(parse: Dict[str, Any]) -> tuple[str, str, float, str]:
-    """(intent, answer key, confidence, top FAQ answer) for one parse result."""
+def final_answer(parse: Dict[str, Any]) -> tuple[str, str, float, str, bool]:
+    """(intent, answer key, confidence, top FAQ answer, escalated) for one parse result.
+
+    After an escalation the question is still answered as it was understood, so
+    intent and answer are the ones the message had before the red-flag override.
+    """
     intent = parse["intent"]["name"]
+    escalated = intent == RED_FLAG
+    if escalated:
+        intent = parse["red_flags"]["original_intent"]
     response = parse["response_selector"][FAQ]["response"]
     best_faq = f"{response['intent_response_key']} {response['confidence']:.2f}"
     if intent != FAQ:
-        return intent, intent, parse["intent"]["confidence"], best_faq
-    return intent, response["intent_response_key"], response["confidence"], best_faq
+        return intent, intent, parse["intent"]["confidence"], best_faq, escalated
+    return intent, response["intent_response_key"], response["confidence"], best_faq, escalated
 
 
 async def _predict(model: str, examples: List[tuple[str, str]]) -> List[Prediction]:

@@ -1,0 +1,40 @@
+"""What the patient is told about red flags. Pure text, built from the rule book."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+from triage.rules import RuleBook
+
+# The payload a web page turns into a banner: {"triage": {"level": ..., "reasons": [...]}}.
+PAYLOAD_KEY = "triage"
+
+
+def _join(parts: List[str]) -> str:
+    unique = list(dict.fromkeys(parts))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _reasons(rule_ids: List[str], rulebook: RuleBook) -> List[str]:
+    rules = {rule.id: rule for rule in rulebook.rules}
+    return [rules[rule_id].reason for rule_id in rule_ids]
+
+
+def escalation_text(level: str, rule_ids: List[str], rulebook: RuleBook) -> str:
+    """Level in plain words, the reason in the patient's terms, and what to do next."""
+    spec = rulebook.levels[level]
+    next_step = spec.next_step.format(emergency_number=rulebook.emergency_number)
+    return f"{spec.headline} I'm telling you this because {_join(_reasons(rule_ids, rulebook))}. {next_step}"
+
+
+def escalation_payload(level: str, rule_ids: List[str]) -> Dict[str, Dict]:
+    return {PAYLOAD_KEY: {"level": level, "reasons": list(rule_ids)}}
+
+
+def general_sign_text(level: Optional[str], rule_ids: List[str], rulebook: RuleBook) -> str:
+    """For questions about a sign in general: why it matters, with no personal alarm."""
+    when = _join(_reasons(rule_ids, rulebook))
+    if level == "emergency":
+        return (f"In general, this can be an emergency. If it happens to you, call "
+                f"{rulebook.emergency_number} right away. It matters when {when}.")
+    return (f"In general, this is a reason to see your doctor. It matters when {when}. "
+            "I can't tell what it means for you, but your doctor can check.")

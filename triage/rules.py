@@ -1,0 +1,91 @@
+"""The rule book in data/red_flags.yml and the assessment of a set of signs."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Optional
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RED_FLAGS_FILE = Path(os.environ.get("RED_FLAGS_FILE", PROJECT_ROOT / "data" / "red_flags.yml"))
+AGE_SIGN = "age_50_or_over"
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    rank: int
+    headline: str
+    next_step: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    signs: FrozenSet[str]
+    level: str
+    reason: str
+    basis: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Sign:
+    id: str
+    terms: tuple
+    not_in: tuple = ()
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    levels: Dict[str, Level]
+    signs: Dict[str, Sign]
+    rules: List[Rule]
+    emergency_number: str
+    age_threshold: int
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome for one set of active signs: the highest level and every rule that fired."""
+
+    level: Optional[str]
+    rules: List[Rule] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> List[str]:
+        return [rule.id for rule in self.rules]
+
+
+@lru_cache(maxsize=None)
+def load_rulebook(path: Path = RED_FLAGS_FILE) -> RuleBook:
+    with open(path, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    levels = {name: Level(name, **spec) for name, spec in raw["levels"].items()}
+    signs = {
+        sign_id: Sign(sign_id, tuple(t.lower() for t in spec["terms"]), tuple(t.lower() for t in spec.get("not_in", [])))
+        for sign_id, spec in raw["signs"].items()
+    }
+    rules = [
+        Rule(r["id"], frozenset(r["all"]), r["level"], r["reason"], r["basis"], r["reference"])
+        for r in raw["escalation_rules"]
+    ]
+    known_signs = set(signs) | {AGE_SIGN}
+    for rule in rules:
+        unknown = rule.signs - known_signs
+        if unknown or rule.level not in levels:
+            raise ValueError(f"rule {rule.id}: unknown signs {sorted(unknown)} or level {rule.level}")
+    return RuleBook(levels, signs, rules, raw["emergency_number"], int(raw["age_threshold"]))
+
+
+def assess(active_signs: Iterable[str], rulebook: RuleBook) -> Assessment:
+    """Every rule whose signs are all present, highest level first."""
+    present = set(active_signs)
+    fired = [rule for rule in rulebook.rules if rule.signs <= present]
+    if not fired:
+        return Assessment(None)
+    fired.sort(key=lambda rule: -rulebook.levels[rule.level].rank)
+    return Assessment(fired[0].level, fired)
