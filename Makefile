@@ -27,13 +27,14 @@ MODEL_INPUTS := config.yml domain.yml $(sort $(shell find data/nlu data/rules da
 MODEL_NAME := assistant-$(shell sha256sum $(MODEL_INPUTS) | sha256sum | cut -c1-12)
 export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 
-.PHONY: help install train run shell validate test test-python test-conversations evaluate constraints clean
+.PHONY: help install train run shell validate test test-python test-conversations evaluate bench constraints clean
 
 help:
 	@echo "make run       install, train if needed, start the assistant (Ctrl-C stops it)"
 	@echo "make test      validate data, train, run pytest and the conversation tests"
 	@echo "make evaluate  accuracy on held-out patient questions (tests/nlu_holdout.yml)"
 	@echo "make shell     chat with the assistant in the terminal"
+	@echo "make bench     red-flag detector time per message"
 
 $(INSTALLED): requirements.txt constraints.txt
 	@python310=$$(scripts/find_python310.sh) || exit 1; \
@@ -74,6 +75,10 @@ test-conversations: $(MODEL)
 
 evaluate: $(MODEL)
 	$(PYTHON_VENV) -m quality.holdout --model $(MODEL)
+
+# Speed targets are measured here, not asserted in timed tests.
+bench: $(INSTALLED)
+	$(PYTHON_VENV) -m benchmarks.detector
 
 # Re-resolve every pin after editing requirements.txt.
 constraints: $(INSTALLED)

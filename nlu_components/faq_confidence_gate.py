@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 class FaqAnswerConfidenceGate(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"retrieval_intent": "faq", "threshold": 0.2}
+        return {"retrieval_intent": "faq", "threshold": 0.3}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.retrieval_intent = config["retrieval_intent"]

@@ -89,7 +89,7 @@ def report(predictions: List[Prediction]) -> str:
     lines = [
         f"held-out questions: {total} ({len(faq)} FAQ)",
         f"intent accuracy: {sum(p.intent_correct for p in predictions) / total:.1%}",
-        f"FAQ answer accuracy: {sum(p.answer_correct for p in faq) / len(faq):.1%}",
+        f"FAQ answer accuracy: {sum(p.answer_correct for p in faq) / max(len(faq), 1):.1%}",
         f"right answer overall: {sum(p.answer_correct for p in predictions) / total:.1%}",
     ]
     misses = [p for p in predictions if not p.answer_correct]

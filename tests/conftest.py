@@ -8,7 +8,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pytest
 import requests
@@ -27,6 +27,13 @@ def model_path() -> str:
         model = str(models[-1])
     assert (PROJECT_ROOT / model).exists(), f"{model} does not exist: run `make train`."
     return str(PROJECT_ROOT / model)
+
+
+def triage_of(messages: List[dict]) -> Optional[dict]:
+    """The escalation payload ({"level", "reasons"}) in a reply, if any; at most one is allowed."""
+    payloads = [m["custom"]["triage"] for m in messages if isinstance(m.get("custom"), dict) and "triage" in m["custom"]]
+    assert len(payloads) <= 1, messages
+    return payloads[0] if payloads else None
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 import textstat
+import yaml
 
 from grounding.sources import SourceRef, check_refs, citation_line, load_registry, source_refs, with_citation
 from quality.content import (
@@ -139,3 +140,11 @@ def test_every_topic_and_fallback_have_a_conversation_test():
 def test_greeting_carries_the_disclaimer():
     greeting = all_response_variants()["utter_greet"][0]["text"]
     assert re.search(r"not a diagnosis", greeting) and "emergency" in greeting
+
+
+def test_every_form_question_belongs_to_a_form_slot():
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+    form_slots = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
+    asks = {name[len("utter_ask_"):] for name in all_response_variants() if name.startswith("utter_ask_")}
+    asks.discard("rephrase")  # utter_ask_rephrase is a fallback, not a form question
+    assert asks == form_slots

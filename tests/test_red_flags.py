@@ -4,16 +4,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import RunningAssistant
+from conftest import RunningAssistant, triage_of
 
 PHRASINGS = yaml.safe_load((Path(__file__).parent / "data" / "red_flag_phrasings.yml").read_text())
 MAX_FALSE_ALARM_RATE = 0.05
-
-
-def triage_of(messages):
-    payloads = [m["custom"]["triage"] for m in messages if isinstance(m.get("custom"), dict) and "triage" in m["custom"]]
-    assert len(payloads) <= 1, messages
-    return payloads[0] if payloads else None
 
 
 def test_table_is_big_enough():

@@ -38,3 +38,14 @@ def general_sign_text(level: Optional[str], rule_ids: List[str], rulebook: RuleB
                 f"{rulebook.emergency_number} right away. It matters when {when}.")
     return (f"In general, this is a reason to see your doctor. It matters when {when}. "
             "I can't tell what it means for you, but your doctor can check.")
+
+
+def symptom_check_summary(level: Optional[str], answers: List[str]) -> str:
+    """The end of the symptom check: what it found and what to tell the doctor."""
+    if level:
+        opening = "That's the end of the check."
+    else:
+        opening = ("From your answers, I did not find a sign that needs a quick visit. Discharge is often "
+                   "harmless, but mention it to your doctor at your next visit.")
+    told = "; ".join(answers) if answers else "when it started and what it looks like"
+    return f"{opening} What to tell your doctor: {told}. Here is more you may want to read:"

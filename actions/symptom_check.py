@@ -1,0 +1,79 @@
+"""Rasa glue for the symptom check form: fill answers, stop at a red flag, summarise."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from triage.messages import escalation_payload, escalation_text, symptom_check_summary
+from triage.rules import load_rulebook
+from triage.symptom_check import STOP_LEVELS, QUESTIONS, answer_summary, outcome, questions_left, read_answers
+
+FORM = "symptom_check_form"
+RED_FLAG_SLOT = "symptom_check_red_flag"
+
+
+def _answers(tracker: Tracker) -> Dict[str, Any]:
+    return {question: tracker.get_slot(question) for question in QUESTIONS}
+
+
+def _message_signs(tracker: Tracker) -> List[str]:
+    return (tracker.latest_message.get("red_flags") or {}).get("active_signs") or []
+
+
+class ValidateSymptomCheckForm(FormValidationAction):
+    def name(self) -> Text:
+        return f"validate_{FORM}"
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        found = read_answers(
+            message.get("text") or "",
+            message.get("red_flags") or {},
+            (message.get("intent") or {}).get("name"),
+            tracker.get_slot("requested_slot"),
+        )
+        known = _answers(tracker)
+        events = [SlotSet(question, answer) for question, answer in found.items() if not known.get(question)]
+        level = (message.get("red_flags") or {}).get("level")
+        if level in STOP_LEVELS:
+            events.append(SlotSet(RED_FLAG_SLOT, level))
+        return events
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        # rasa_sdk keeps only the slots listed here and asks for the first empty one, so
+        # answered questions stay listed; once a red flag is established only filled
+        # slots remain, which ends the form.
+        answers = _answers(tracker)
+        if questions_left(answers, _message_signs(tracker), load_rulebook()) or all(answers.values()):
+            return list(QUESTIONS)
+        return [q for q in QUESTIONS if answers[q]] + ([RED_FLAG_SLOT] if tracker.get_slot(RED_FLAG_SLOT) else [])
+
+
+class ActionSymptomCheckSummary(Action):
+    def name(self) -> Text:
+        return "action_symptom_check_summary"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        rulebook = load_rulebook()
+        answers = _answers(tracker)
+        result = outcome(answers, _message_signs(tracker), rulebook)
+        if result.level:
+            dispatcher.utter_message(text=escalation_text(result.level, result.reasons, rulebook))
+            dispatcher.utter_message(json_message=escalation_payload(result.level, result.reasons))
+        dispatcher.utter_message(
+            text=symptom_check_summary(result.level, answer_summary(answers)),
+            buttons=[
+                {"title": "What is a ductogram?", "payload": "What is a ductogram?"},
+                {"title": "Is discharge usually cancer?", "payload": "Is nipple discharge usually cancer?"},
+            ],
+        )
+        # A fresh start for the next check.
+        return [SlotSet(slot, None) for slot in QUESTIONS + [RED_FLAG_SLOT]]

@@ -1,0 +1,1 @@
+"""Speed and memory measurements (`make bench`); targets live here, not in timed tests."""
