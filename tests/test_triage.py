@@ -98,6 +98,12 @@ def test_escalation_text_gives_level_reason_and_next_step():
     assert RULEBOOK.emergency_number in emergency and "now" in emergency
 
 
+def test_rule_specific_advice_follows_the_next_step():
+    text = escalation_text("urgent", ["leak_on_port_side"], RULEBOOK)
+    assert text.endswith("Ask your care team whether a line study of your port is needed.")
+    assert "before the test" in escalation_text("routine", ["pregnant_before_test"], RULEBOOK)
+
+
 def test_payload_is_machine_readable():
     assert escalation_payload("urgent", ["bloody_discharge"]) == {"triage": {"level": "urgent", "reasons": ["bloody_discharge"]}}
 

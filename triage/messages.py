@@ -23,7 +23,10 @@ def escalation_text(level: str, rule_ids: List[str], rulebook: RuleBook) -> str:
     """Level in plain words, the reason in the patient's terms, and what to do next."""
     spec = rulebook.levels[level]
     next_step = spec.next_step.format(emergency_number=rulebook.emergency_number)
-    return f"{spec.headline} I'm telling you this because {_join(_reasons(rule_ids, rulebook))}. {next_step}"
+    rules = {rule.id: rule for rule in rulebook.rules}
+    advice = " ".join(dict.fromkeys(rules[r].advice for r in rule_ids if rules[r].advice))
+    text = f"{spec.headline} I'm telling you this because {_join(_reasons(rule_ids, rulebook))}. {next_step}"
+    return f"{text} {advice}" if advice else text
 
 
 def escalation_payload(level: str, rule_ids: List[str]) -> Dict[str, Dict]:

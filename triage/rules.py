@@ -30,6 +30,7 @@ class Rule:
     reason: str
     basis: str
     reference: str
+    advice: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def load_rulebook(path: Path = RED_FLAGS_FILE) -> RuleBook:
         for sign_id, spec in raw["signs"].items()
     }
     rules = [
-        Rule(r["id"], frozenset(r["all"]), r["level"], r["reason"], r["basis"], r["reference"])
+        Rule(r["id"], frozenset(r["all"]), r["level"], r["reason"], r["basis"], r["reference"], r.get("advice", ""))
         for r in raw["escalation_rules"]
     ]
     known_signs = set(signs) | {AGE_SIGN}
