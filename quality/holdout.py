@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List
 
+from nlu_components.red_flag_detector import RED_FLAG_INTENT
 from quality.content import HOLDOUT_FILE
 
 FAQ = "faq"
-RED_FLAG = "red_flag"
 
 
 @dataclass
@@ -34,11 +34,11 @@ class Prediction:
 
     @property
     def intent_correct(self) -> bool:
-        return self.escalated if self.expected == RED_FLAG else self.intent == self.expected.split("/")[0]
+        return self.escalated if self.expected == RED_FLAG_INTENT else self.intent == self.expected.split("/")[0]
 
     @property
     def answer_correct(self) -> bool:
-        return self.escalated if self.expected == RED_FLAG else self.answer == self.expected
+        return self.escalated if self.expected == RED_FLAG_INTENT else self.answer == self.expected
 
 
 def load_holdout(path: Path = HOLDOUT_FILE) -> List[tuple[str, str]]:
@@ -55,7 +55,7 @@ def final_answer(parse: Dict[str, Any]) -> tuple[str, str, float, str, bool]:
     intent and answer are the ones the message had before the red-flag override.
     """
     intent = parse["intent"]["name"]
-    escalated = intent == RED_FLAG
+    escalated = intent == RED_FLAG_INTENT
     if escalated:
         intent = parse["red_flags"]["original_intent"]
     response = parse["response_selector"][FAQ]["response"]
