@@ -6,7 +6,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from triage.messages import escalation_payload, escalation_text, symptom_check_summary
+from actions.triage import send_escalation
+from triage.messages import symptom_check_summary
 from triage.rules import load_rulebook
 from triage.symptom_check import STOP_LEVELS, QUESTIONS, answer_summary, outcome, questions_left, read_answers
 
@@ -62,12 +63,10 @@ class ActionSymptomCheckSummary(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        rulebook = load_rulebook()
         answers = _answers(tracker)
-        result = outcome(answers, _message_signs(tracker), rulebook)
+        result = outcome(answers, _message_signs(tracker), load_rulebook())
         if result.level:
-            dispatcher.utter_message(text=escalation_text(result.level, result.reasons, rulebook))
-            dispatcher.utter_message(json_message=escalation_payload(result.level, result.reasons))
+            send_escalation(dispatcher, result.level, result.reasons)
         dispatcher.utter_message(
             text=symptom_check_summary(result.level, answer_summary(answers)),
             buttons=[

@@ -10,6 +10,12 @@ from triage.rules import load_rulebook
 FAQ_INTENT = "faq"
 
 
+def send_escalation(dispatcher: CollectingDispatcher, level: Text, reasons: List[Text]) -> None:
+    """The escalation contract: the plain-words message, then the payload for banners and tests."""
+    dispatcher.utter_message(text=escalation_text(level, reasons, load_rulebook()))
+    dispatcher.utter_message(json_message=escalation_payload(level, reasons))
+
+
 class ActionEscalateRedFlag(Action):
     def name(self) -> Text:
         return "action_escalate_red_flag"
@@ -19,14 +25,11 @@ class ActionEscalateRedFlag(Action):
     ) -> List[Dict[Text, Any]]:
         parse = tracker.latest_message or {}
         red_flags = parse.get("red_flags") or {}
-        rulebook = load_rulebook()
         if red_flags.get("level"):
-            level, reasons = red_flags["level"], red_flags["reasons"]
-            dispatcher.utter_message(text=escalation_text(level, reasons, rulebook))
-            dispatcher.utter_message(json_message=escalation_payload(level, reasons))
+            send_escalation(dispatcher, red_flags["level"], red_flags["reasons"])
         elif red_flags.get("general_level"):
             dispatcher.utter_message(
-                text=general_sign_text(red_flags["general_level"], red_flags["general_reasons"], rulebook)
+                text=general_sign_text(red_flags["general_level"], red_flags["general_reasons"], load_rulebook())
             )
         selected = ((parse.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
         if red_flags.get("original_intent") == FAQ_INTENT and selected.get("utter_action"):

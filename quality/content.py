@@ -15,7 +15,6 @@ NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 HOLDOUT_FILE = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
 CONVERSATION_TESTS_DIR = PROJECT_ROOT / "tests" / "conversations"
-FAQ_PREFIX = "faq/"
 
 
 def _load(path: Path) -> Dict[str, Any]:
@@ -43,16 +42,6 @@ def training_examples() -> Dict[str, List[str]]:
     return merged
 
 
-def faq_responses() -> Dict[str, Dict[str, Any]]:
-    """{"utter_faq/topic": first response variant} from data/nlu/."""
-    responses: Dict[str, Dict[str, Any]] = {}
-    for path in sorted(NLU_DIR.glob("*.yml")):
-        for name, variants in (_load(path).get("responses") or {}).items():
-            for variant in variants:
-                responses.setdefault(name, variant)
-    return responses
-
-
 def all_response_variants() -> Dict[str, List[Dict[str, Any]]]:
     """Every response the assistant can send: FAQ answers and domain responses."""
     result = {name: list(variants) for name, variants in (_load(DOMAIN_FILE).get("responses") or {}).items()}
@@ -60,6 +49,11 @@ def all_response_variants() -> Dict[str, List[Dict[str, Any]]]:
         for name, variants in (_load(path).get("responses") or {}).items():
             result.setdefault(name, []).extend(variants)
     return result
+
+
+def faq_responses() -> Dict[str, Dict[str, Any]]:
+    """{"utter_faq/topic": first response variant}."""
+    return {name: variants[0] for name, variants in all_response_variants().items() if name.startswith("utter_faq/")}
 
 
 def conversation_test_intents() -> set[str]:
