@@ -16,6 +16,9 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
+export RESULTS_DIR
+export WEB_PORT ?= 8080
+
 RASA := $(VENV)/bin/rasa
 PYTHON_VENV := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
@@ -27,10 +30,14 @@ MODEL_INPUTS := config.yml domain.yml $(sort $(shell find data/nlu data/rules da
 MODEL_NAME := assistant-$(shell sha256sum $(MODEL_INPUTS) | sha256sum | cut -c1-12)
 export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 
-.PHONY: help install train run shell validate test test-python test-conversations evaluate bench constraints clean
+# The chat widget: deep-chat and our code, from the npm lockfile, built into one script.
+WIDGET := widget/dist/assistant-widget.js
+WIDGET_MODULES := widget/node_modules/.package-lock.json
+
+.PHONY: help install widget browser train run shell validate test test-widget test-python test-conversations evaluate bench constraints clean
 
 help:
-	@echo "make run       install, train if needed, start the assistant (Ctrl-C stops it)"
+	@echo "make run       install, train if needed, start the assistant and its web page on :8080 (Ctrl-C stops it)"
 	@echo "make test      validate data, train, run pytest and the conversation tests"
 	@echo "make evaluate  accuracy on held-out patient questions (tests/nlu_holdout.yml)"
 	@echo "make shell     chat with the assistant in the terminal"
@@ -46,6 +53,20 @@ $(INSTALLED): requirements.txt constraints.txt
 
 install: $(INSTALLED)
 
+$(WIDGET_MODULES): widget/package.json widget/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18 or newer with npm (Debian: apt-get install nodejs npm)."; exit 1; }
+	cd widget && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WIDGET): $(WIDGET_MODULES) $(wildcard widget/src/*)
+	cd widget && npm run build
+
+widget: $(WIDGET)
+
+# Debian's Chromium for the browser tests (installed with apt-get when missing and allowed).
+browser:
+	@scripts/ensure_chromium.sh
+
 $(MODEL): $(INSTALLED)
 	@mkdir -p $(MODELS_DIR)
 	$(RASA) train --fixed-model-name $(MODEL_NAME) --out $(MODELS_DIR)
@@ -53,7 +74,7 @@ $(MODEL): $(INSTALLED)
 
 train: $(MODEL)
 
-run: $(MODEL)
+run: $(MODEL) $(WIDGET)
 	scripts/run_servers.sh $(MODEL)
 
 shell: $(MODEL)
@@ -63,9 +84,13 @@ shell: $(MODEL)
 validate: $(INSTALLED)
 	scripts/validate_data.sh
 
-test: validate $(MODEL) test-conversations test-python
+test: validate $(MODEL) test-widget test-conversations test-python
 
-test-python: $(MODEL)
+# The widget's pure logic (widget/src/rasa-replies.js), with Node's own test runner.
+test-widget: $(WIDGET_MODULES)
+	cd widget && npm test --silent
+
+test-python: $(MODEL) $(WIDGET) browser
 	$(PYTHON_VENV) -m pytest
 
 # Conversation tests: every test_*.yml story under tests/ must be followed exactly.
@@ -85,4 +110,4 @@ constraints: $(INSTALLED)
 	{ head -2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.new && mv constraints.new constraints.txt
 
 clean:
-	rm -rf $(MODELS_DIR) $(RESULTS_DIR) .rasa
+	rm -rf $(MODELS_DIR) $(RESULTS_DIR) .rasa widget/dist

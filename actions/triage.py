@@ -12,8 +12,9 @@ FAQ_INTENT = "faq"
 
 def send_escalation(dispatcher: CollectingDispatcher, level: Text, reasons: List[Text]) -> None:
     """The escalation contract: the plain-words message, then the payload for banners and tests."""
-    dispatcher.utter_message(text=escalation_text(level, reasons, load_rulebook()))
-    dispatcher.utter_message(json_message=escalation_payload(level, reasons))
+    rulebook = load_rulebook()
+    dispatcher.utter_message(text=escalation_text(level, reasons, rulebook))
+    dispatcher.utter_message(json_message=escalation_payload(level, reasons, rulebook))
 
 
 class ActionEscalateRedFlag(Action):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the action server and the Rasa server in the foreground; Ctrl-C (or either
-# one stopping) stops both. Usage: scripts/run_servers.sh MODEL_FILE
+# Runs the action server, the Rasa server and the clinic web page in the foreground;
+# Ctrl-C (or any one of them stopping) stops them all. Usage: scripts/run_servers.sh MODEL_FILE
 set -uo pipefail
 model=${1:?usage: run_servers.sh MODEL_FILE}
 bin=${VENV:-.venv}/bin
@@ -18,5 +18,8 @@ pids+=($!)
 "$bin/rasa" run --model "$model" --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints endpoints.yml --cors "${CORS_ORIGINS:-*}" &
 pids+=($!)
-echo "Action server on :$ACTION_PORT, Rasa server on :$RASA_PORT (REST and socket.io). Ctrl-C stops both."
+"$bin/python" -m webapp.server &
+pids+=($!)
+echo "Action server on :$ACTION_PORT, Rasa server on :$RASA_PORT (REST and socket.io)," \
+  "clinic page with the chat on http://localhost:${WEB_PORT:-8080}/. Ctrl-C stops them all."
 wait -n

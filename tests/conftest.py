@@ -30,7 +30,7 @@ def model_path() -> str:
 
 
 def triage_of(messages: List[dict]) -> Optional[dict]:
-    """The escalation payload ({"level", "reasons"}) in a reply, if any; at most one is allowed."""
+    """The escalation payload ({"level", "reasons", "headline", "why", "next_step"}) in a reply, if any; at most one is allowed."""
     payloads = [m["custom"]["triage"] for m in messages if isinstance(m.get("custom"), dict) and "triage" in m["custom"]]
     assert len(payloads) <= 1, messages
     return payloads[0] if payloads else None
@@ -53,6 +53,7 @@ class RunningAssistant:
     process: subprocess.Popen
     rasa_port: int
     action_port: int
+    web_port: int
     tracker_db: Path
     log_file: Path
 
@@ -63,6 +64,10 @@ class RunningAssistant:
     @property
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
 
     def send(self, sender: str, message: str) -> List[dict]:
         """Post one message over the REST channel and return the bot's messages."""
@@ -89,12 +94,13 @@ class RunningAssistant:
 
 
 def start_assistant(model: str, workdir: Path) -> RunningAssistant:
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     tracker_db = workdir / "tracker.db"
     env = dict(
         os.environ,
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
+        WEB_PORT=str(web_port),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
         TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
         RASA_TELEMETRY_ENABLED="false",
@@ -109,7 +115,7 @@ def start_assistant(model: str, workdir: Path) -> RunningAssistant:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    assistant = RunningAssistant(process, rasa_port, action_port, tracker_db, log_file)
+    assistant = RunningAssistant(process, rasa_port, action_port, web_port, tracker_db, log_file)
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -118,6 +124,7 @@ def start_assistant(model: str, workdir: Path) -> RunningAssistant:
             if (
                 requests.get(assistant.rasa_url, timeout=2).ok
                 and requests.get(f"{assistant.action_url}/health", timeout=2).ok
+                and requests.get(f"{assistant.web_url}/health", timeout=2).ok
             ):
                 return assistant
         except requests.ConnectionError:
@@ -132,3 +139,23 @@ def assistant(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     running = start_assistant(model_path, tmp_path_factory.mktemp("assistant"))
     yield running
     running.stop()
+
+
+# Debian's Chromium, never a browser downloaded by Playwright. The flags keep it from
+# calling home, which this machine's closed network (and many clinics') refuses.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make browser` installs Debian's chromium."
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

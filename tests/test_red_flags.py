@@ -38,7 +38,7 @@ def test_look_alikes_rarely_escalate(assistant: RunningAssistant):
 def test_red_flag_inside_a_question_escalates_first_then_answers(assistant: RunningAssistant):
     reply = assistant.send("mixed-1", "I have bloody discharge from one nipple, how long does a ductogram take?")
     assert reply[0]["text"].startswith("Please see your doctor soon.")
-    assert triage_of(reply) == {"level": "urgent", "reasons": ["bloody_discharge"]}
+    assert (triage_of(reply)["level"], triage_of(reply)["reasons"]) == ("urgent", ["bloody_discharge"])
     assert "30 to 60 minutes" in reply[-1]["text"] and "Source: What Is a Ductogram? — Timing" in reply[-1]["text"]
 
 

@@ -42,9 +42,14 @@ def test_greeting_has_disclaimer_and_working_suggested_questions(assistant):
     [greeting] = assistant.send(sender, "hello")
     assert "not a diagnosis" in greeting["text"] and "emergency number" in greeting["text"]
     assert len(greeting["buttons"]) >= 3
-    for button in greeting["buttons"]:
+    *questions, symptom_check = greeting["buttons"]
+    for button in questions:
         [answer] = assistant.send(sender, button["payload"])
         assert re.search(r"\nSources?: ", answer["text"]), (button, answer)
+    # The last one starts the symptom check: its first question, with answer buttons.
+    replies = assistant.send(sender, symptom_check["payload"])
+    assert symptom_check["title"] == "Check my symptoms" and replies[-1]["buttons"], replies
+    assert replies[-1]["text"] == "What colour is the fluid?"
 
 
 def test_out_of_scope_is_honest_and_cites_nothing(assistant):
@@ -115,12 +120,13 @@ def test_http_api_stays_off(assistant):
     assert requests.get(f"{assistant.rasa_url}/conversations/x/tracker", timeout=10).status_code == 404
 
 
-def test_ctrl_c_stops_both_servers(assistant):
+def test_ctrl_c_stops_all_three_servers(assistant):
     # Last in this module: it stops the servers the other tests used.
-    assert port_is_open(assistant.rasa_port) and port_is_open(assistant.action_port)
+    ports = [assistant.rasa_port, assistant.action_port, assistant.web_port]
+    assert all(port_is_open(port) for port in ports)
     assistant.stop(signal.SIGINT)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and (port_is_open(assistant.rasa_port) or port_is_open(assistant.action_port)):
+    while time.monotonic() < deadline and any(port_is_open(port) for port in ports):
         time.sleep(0.5)
     assert assistant.process.returncode is not None
-    assert not port_is_open(assistant.rasa_port) and not port_is_open(assistant.action_port)
+    assert not any(port_is_open(port) for port in ports)

@@ -24,7 +24,7 @@ def test_red_flag_answer_stops_at_once_and_escalates(assistant: RunningAssistant
     sender = "check-bloody"
     reply = assistant.send(sender, "I have nipple discharge, should I worry?")
     reply = assistant.send(sender, click(reply, "Bloody, pink or brown"))
-    assert triage_of(reply) == {"level": "urgent", "reasons": ["bloody_discharge"]}
+    assert (triage_of(reply)["level"], triage_of(reply)["reasons"]) == ("urgent", ["bloody_discharge"])
     assert reply[0]["text"].startswith("Please see your doctor soon.")
     assert "What to tell your doctor: the fluid is bloody, pink or brown" in " ".join(m.get("text", "") for m in reply)
 

@@ -104,8 +104,14 @@ def test_rule_specific_advice_follows_the_next_step():
     assert "before the test" in escalation_text("routine", ["pregnant_before_test"], RULEBOOK)
 
 
-def test_payload_is_machine_readable():
-    assert escalation_payload("urgent", ["bloody_discharge"]) == {"triage": {"level": "urgent", "reasons": ["bloody_discharge"]}}
+def test_payload_is_machine_readable_and_carries_the_banner_text():
+    payload = escalation_payload("urgent", ["bloody_discharge", "spontaneous_one_side"], RULEBOOK)["triage"]
+    assert payload["level"] == "urgent"
+    assert payload["reasons"] == ["bloody_discharge", "spontaneous_one_side"]
+    assert payload["headline"] == RULEBOOK.levels["urgent"].headline
+    assert payload["why"] == ["the discharge has blood in it, or is pink or brown", "the discharge comes by itself from one breast"]
+    emergency = escalation_payload("emergency", ["face_or_throat_swelling"], RULEBOOK)["triage"]
+    assert emergency["next_step"].startswith(f"Call {RULEBOOK.emergency_number} now")
 
 
 @pytest.mark.parametrize("rule", RULEBOOK.rules, ids=lambda r: r.id)

@@ -111,6 +111,7 @@ def build_pipeline(rulebook: RuleBook) -> spacy.language.Language:
     nlp.add_pipe("sentencizer", first=True)
     matcher = nlp.get_pipe("medspacy_target_matcher")
     matcher.add([TargetRule(term, sign.id) for sign in rulebook.signs.values() for term in sign.terms])
+    matcher.add([TargetRule(regex, sign.id, pattern=regex) for sign in rulebook.signs.values() for regex in sign.patterns])
     nlp.get_pipe("medspacy_context").add(EXTRA_CONTEXT_RULES)
     return nlp
 

@@ -5,7 +5,8 @@ from typing import Dict, List, Optional
 
 from triage.rules import RuleBook
 
-# The payload a web page turns into a banner: {"triage": {"level": ..., "reasons": [...]}}.
+# The payload a web page turns into a banner: {"triage": {"level", "reasons" (rule ids),
+# "headline", "why" (the reasons in words), "next_step"}}.
 PAYLOAD_KEY = "triage"
 
 
@@ -29,8 +30,17 @@ def escalation_text(level: str, rule_ids: List[str], rulebook: RuleBook) -> str:
     return f"{text} {advice}" if advice else text
 
 
-def escalation_payload(level: str, rule_ids: List[str]) -> Dict[str, Dict]:
-    return {PAYLOAD_KEY: {"level": level, "reasons": list(rule_ids)}}
+def escalation_payload(level: str, rule_ids: List[str], rulebook: RuleBook) -> Dict[str, Dict]:
+    spec = rulebook.levels[level]
+    return {
+        PAYLOAD_KEY: {
+            "level": level,
+            "reasons": list(rule_ids),
+            "headline": spec.headline,
+            "why": list(dict.fromkeys(_reasons(rule_ids, rulebook))),
+            "next_step": spec.next_step.format(emergency_number=rulebook.emergency_number),
+        }
+    }
 
 
 def general_sign_text(level: Optional[str], rule_ids: List[str], rulebook: RuleBook) -> str:

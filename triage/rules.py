@@ -38,6 +38,8 @@ class Sign:
     id: str
     terms: tuple
     not_in: tuple = ()
+    # Regular expressions (case-insensitive) for wordings a phrase list cannot cover.
+    patterns: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,12 @@ def load_rulebook(path: Path = RED_FLAGS_FILE) -> RuleBook:
         raw = yaml.safe_load(handle)
     levels = {name: Level(name, **spec) for name, spec in raw["levels"].items()}
     signs = {
-        sign_id: Sign(sign_id, tuple(t.lower() for t in spec["terms"]), tuple(t.lower() for t in spec.get("not_in", [])))
+        sign_id: Sign(
+            sign_id,
+            tuple(t.lower() for t in spec["terms"]),
+            tuple(t.lower() for t in spec.get("not_in", [])),
+            tuple(spec.get("patterns", [])),
+        )
         for sign_id, spec in raw["signs"].items()
     }
     rules = [

@@ -1,0 +1,80 @@
+// Turns the Rasa REST channel's replies into what the chat shows. No DOM access, so
+// every piece of text is escaped here, in one place: nothing a patient or the server
+// sends is ever read as HTML.
+
+const SOURCE_PREFIX = "Source:";
+
+export function escapeHtml(text) {
+  return String(text)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+function paragraphs(text) {
+  return String(text)
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) =>
+      line.startsWith(SOURCE_PREFIX)
+        ? `<p class="source">${escapeHtml(line)}</p>`
+        : `<p>${escapeHtml(line)}</p>`
+    )
+    .join("");
+}
+
+// kind: "quick-reply" (only the latest set stays active) or "suggestion" (always active).
+export function buttonsHtml(buttons, kind = "quick-reply") {
+  if (!buttons || !buttons.length) return "";
+  const items = buttons
+    .map(
+      (button) =>
+        `<button type="button" class="${kind}" data-payload="${escapeHtml(button.payload ?? button.title)}">` +
+        `${escapeHtml(button.title)}</button>`
+    )
+    .join("");
+  const group = kind === "suggestion" ? "suggestions" : "quick-replies";
+  return `<div class="${group}" role="group" aria-label="Suggested replies">${items}</div>`;
+}
+
+export function messageHtml(text, buttons, kind) {
+  return `<div class="bot-message">${paragraphs(text || "")}${buttonsHtml(buttons, kind)}</div>`;
+}
+
+// Rasa REST replies -> {messages: [{html}], triage: {...} | null}.
+export function displayReplies(replies) {
+  const messages = [];
+  let triage = null;
+  for (const reply of Array.isArray(replies) ? replies : []) {
+    if (reply && reply.custom && typeof reply.custom === "object" && reply.custom.triage) {
+      triage = reply.custom.triage;
+    }
+    if (reply && (reply.text || (reply.buttons && reply.buttons.length))) {
+      messages.push({ role: "ai", html: messageHtml(reply.text, reply.buttons) });
+    }
+  }
+  return { messages, triage };
+}
+
+// The escalation banner. Emergency: red with a tap-to-call link; urgent: amber;
+// routine ("mention it at your next visit"): blue. An unknown level is shown as urgent.
+const LEVELS = ["emergency", "urgent", "routine"];
+
+export function triageBannerHtml(triage, emergencyNumber) {
+  const level = LEVELS.includes(triage.level) ? triage.level : "urgent";
+  const reasons = (triage.why || []).map((reason) => `<li>${escapeHtml(reason)}</li>`).join("");
+  const call =
+    level === "emergency"
+      ? `<a class="call" href="tel:${escapeHtml(emergencyNumber.replace(/[^0-9+]/g, ""))}">Call ${escapeHtml(emergencyNumber)} now</a>`
+      : "";
+  return (
+    `<div class="triage triage-${level}" data-level="${level}">` +
+    `<p class="headline">${escapeHtml(triage.headline || "Please see your doctor.")}</p>` +
+    (reasons ? `<p>Why:</p><ul>${reasons}</ul>` : "") +
+    (triage.next_step ? `<p>${escapeHtml(triage.next_step)}</p>` : "") +
+    call +
+    `</div>`
+  );
+}
