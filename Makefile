@@ -34,7 +34,7 @@ export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 WIDGET := widget/dist/assistant-widget.js
 WIDGET_MODULES := widget/node_modules/.package-lock.json
 
-.PHONY: help install widget browser train run shell validate test test-widget test-python test-conversations evaluate bench constraints clean
+.PHONY: help install widget browser train run shell validate test test-widget test-python test-conversations evaluate bench check-content purge constraints clean
 
 help:
 	@echo "make run       install, train if needed, start the assistant and its web page on :8080 (Ctrl-C stops it)"
@@ -42,6 +42,8 @@ help:
 	@echo "make evaluate  accuracy on held-out patient questions (tests/nlu_holdout.yml)"
 	@echo "make shell     chat with the assistant in the terminal"
 	@echo "make bench     red-flag detector time per message"
+	@echo "make check-content   check edited answers before they go live"
+	@echo "make purge DAYS=N    delete conversations older than N days"
 
 $(INSTALLED): requirements.txt constraints.txt
 	@python310=$$(scripts/find_python310.sh) || exit 1; \
@@ -108,6 +110,15 @@ bench: $(INSTALLED)
 # Re-resolve every pin after editing requirements.txt.
 constraints: $(INSTALLED)
 	{ head -2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.new && mv constraints.new constraints.txt
+
+# A nurse's edit of data/nlu/ or domain.yml, checked before it goes live.
+check-content: $(INSTALLED)
+	$(PYTHON_VENV) -m quality.check_content
+
+# Retention: delete conversations whose last message is older than DAYS days.
+purge: $(INSTALLED)
+	@[ -n "$(DAYS)" ] || { echo "Say how many days to keep: make purge DAYS=90"; exit 1; }
+	$(PYTHON_VENV) -m review.purge --days $(DAYS)
 
 clean:
 	rm -rf $(MODELS_DIR) $(RESULTS_DIR) .rasa widget/dist

@@ -20,6 +20,9 @@ pids+=($!)
 pids+=($!)
 "$bin/python" -m webapp.server &
 pids+=($!)
+dashboard="on http://localhost:${WEB_PORT:-8080}/nurse"
+[ -n "${NURSE_TOKEN:-}" ] || dashboard="off (set NURSE_TOKEN to turn it on)"
 echo "Action server on :$ACTION_PORT, Rasa server on :$RASA_PORT (REST and socket.io)," \
-  "clinic page with the chat on http://localhost:${WEB_PORT:-8080}/. Ctrl-C stops them all."
+  "clinic page with the chat on http://localhost:${WEB_PORT:-8080}/, nurses' dashboard $dashboard." \
+  "Ctrl-C stops them all."
 wait -n

@@ -15,6 +15,9 @@ import requests
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SERVER_START_TIMEOUT_S = 300
+NURSE_TOKEN = "test-nurse-token-" + os.urandom(8).hex()
+RESULTS_DIR = PROJECT_ROOT / os.environ.get("RESULTS_DIR", "var/results")
+SCREENSHOT_DIR = RESULTS_DIR / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +107,7 @@ def start_assistant(model: str, workdir: Path) -> RunningAssistant:
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
         TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
         RASA_TELEMETRY_ENABLED="false",
+        NURSE_TOKEN=NURSE_TOKEN,
     )
     log_file = workdir / "servers.log"
     with open(log_file, "w") as log:
@@ -150,8 +154,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module: Playwright's sync API keeps an event loop running, which breaks asyncio.run()
+    # in later modules (Rasa loads models with it).
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make browser` installs Debian's chromium."

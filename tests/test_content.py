@@ -1,14 +1,12 @@
 """The answers themselves: grounded, cited, readable, original, short; the training data: sound."""
 import re
-import subprocess
-import sys
-from collections import Counter
 
 import pytest
-import textstat
 import yaml
 
-from grounding.sources import SourceRef, check_refs, citation_line, load_registry, source_refs, with_citation
+from grounding.sources import SourceRef, citation_line, load_registry, source_refs, with_citation
+from quality.check_content import SEED_OVERLAP_TOOL
+from quality.check_content import check as check_content
 from quality.content import (
     HOLDOUT_FILE,
     PROJECT_ROOT,
@@ -17,18 +15,12 @@ from quality.content import (
     examples_by_intent,
     faq_responses,
     training_examples,
-    word_count,
 )
 
-SEED_OVERLAP_TOOL = PROJECT_ROOT.parent / "shared" / "tools" / "seed_overlap.py"
-MAX_READING_GRADE = 8.0
-MAX_ANSWER_WORDS = 70  # about one phone screen
-MIN_TRAINING_EXAMPLES = 12
 MIN_HOLDOUT_EXAMPLES = 3
 
 REGISTRY = load_registry()
 FAQ_RESPONSES = faq_responses()
-ALL_TEXTS = [(name, v["text"]) for name, variants in all_response_variants().items() for v in variants]
 
 
 def test_both_documents_are_registered_with_their_details():
@@ -38,13 +30,6 @@ def test_both_documents_are_registered_with_their_details():
             assert document.get(field), f"{document.get('title')} lacks {field}"
     assert REGISTRY["forum_reply"]["date"] == "2009-01-21"
     assert REGISTRY["ductogram_article"]["cited_studies"]
-
-
-@pytest.mark.parametrize("name", sorted(FAQ_RESPONSES))
-def test_every_answer_names_registered_sources(name):
-    refs = source_refs(FAQ_RESPONSES[name])
-    assert refs, f"{name} has no sources in its metadata"
-    check_refs(refs, REGISTRY)
 
 
 def test_every_section_of_both_documents_is_used_by_some_answer():
@@ -85,40 +70,12 @@ def test_forum_only_answers_are_framed_as_questions_for_the_care_team(name):
         assert "care team" in FAQ_RESPONSES[name]["text"], f"{name} states forum points as facts"
 
 
-@pytest.mark.parametrize("name,text", ALL_TEXTS, ids=[name for name, _ in ALL_TEXTS])
-def test_every_response_reads_at_grade_8_or_below(name, text):
-    grade = textstat.flesch_kincaid_grade(text)
-    assert grade <= MAX_READING_GRADE, f"{name} reads at grade {grade}"
-
-
-@pytest.mark.parametrize("name,text", ALL_TEXTS, ids=[name for name, _ in ALL_TEXTS])
-def test_every_response_fits_a_phone_screen(name, text):
-    assert word_count(text) <= MAX_ANSWER_WORDS
-
-
-def test_no_runs_of_words_copied_from_the_seed_documents():
+def test_content_check_finds_nothing_to_fix():
+    """make check-content: sources, reading grade, length, copying, examples, duplicates."""
     assert SEED_OVERLAP_TOOL.exists(), f"{SEED_OVERLAP_TOOL} is missing: the seeds must sit in ../shared/"
-    result = subprocess.run(
-        [sys.executable, str(SEED_OVERLAP_TOOL), str(PROJECT_ROOT)], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout
-
-
-def test_every_topic_has_enough_training_examples():
-    thin = {intent: len(ex) for intent, ex in training_examples().items() if len(ex) < MIN_TRAINING_EXAMPLES}
-    assert not thin, f"topics with fewer than {MIN_TRAINING_EXAMPLES} examples: {thin}"
-
-
-def test_every_faq_topic_has_an_answer_and_every_answer_a_topic():
-    topics = {i[len("faq/"):] for i in training_examples() if i.startswith("faq/")}
-    answers = {name[len("utter_faq/"):] for name in FAQ_RESPONSES}
-    assert topics == answers
-    assert len(topics) >= 40
-
-
-def test_no_example_appears_under_two_topics():
-    owners = Counter(ex.lower() for examples in training_examples().values() for ex in set(examples))
-    assert not [ex for ex, n in owners.items() if n > 1]
+    problems = check_content()
+    assert not problems, "\n".join(str(p) for p in problems)
+    assert len(FAQ_RESPONSES) >= 40
 
 
 def test_holdout_covers_every_topic_and_is_not_in_the_training_data():

@@ -3,25 +3,21 @@ against the real servers started by scripts/run_servers.sh with the trained mode
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Callable, Iterator, List
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from conftest import PROJECT_ROOT, RunningAssistant
+from conftest import PROJECT_ROOT, RESULTS_DIR, SCREENSHOT_DIR, RunningAssistant
 from quality.content import all_response_variants
 
-RESULTS_DIR = PROJECT_ROOT / os.environ.get("RESULTS_DIR", "var/results")
-SCREENSHOT_DIR = RESULTS_DIR / "screenshots"
 AXE = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -72,7 +68,8 @@ class ChatPage:
         self.wait_for_replies(before)
 
     def last_reply(self) -> str:
-        return self.bot_messages.last.inner_text()
+        """The newest message's text (its paragraphs, without buttons)."""
+        return "\n".join(self.bot_messages.last.locator("p").all_inner_texts())
 
     def sender(self) -> str:
         return json.loads(self.page.evaluate("sessionStorage.getItem('ductogram-assistant:sender')"))
@@ -243,6 +240,25 @@ def test_conversation_survives_a_reload_in_the_same_session(open_chat, assistant
         texts = [json.loads(row[0]).get("text") for row in db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,))]
     assert texts == ["I have bloody discharge from one breast", "How long does a ductogram take?"]
+
+
+def test_thumbs_down_under_an_answer_is_stored_against_that_answer(open_chat, assistant):
+    chat = open_chat()
+    chat.ask("Will a ductogram hurt?")
+    answer = chat.bot_messages.nth(chat.bot_messages.count() - 1)
+    thumbs_down = answer.get_by_role("button", name="No, this answer did not help")
+    before = chat.bot_messages.count()
+    thumbs_down.click()
+    chat.wait_for_replies(before)
+    assert "Sorry that did not help" in chat.last_reply() and "Talk to a person" in chat.last_reply()
+    expect(thumbs_down).to_have_attribute("aria-pressed", "true")
+    expect(thumbs_down).to_be_disabled()
+    expect(chat.page.locator(".user-message")).to_have_count(1)  # a rating is not a chat message
+    with sqlite3.connect(assistant.tracker_db) as db:
+        ratings = [json.loads(row[0])["value"] for row in db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' AND data LIKE '%answer_feedback%'",
+            (chat.sender(),))]
+    assert ratings == [{"answer": "utter_faq/ductogram_pain", "helpful": False}]
 
 
 def test_typed_html_is_shown_as_text_and_never_run(open_chat):

@@ -1,23 +1,20 @@
-"""The clinic's web server: a demo clinic page with the chat widget, and the widget itself
-for clinics to embed. Run with `python -m webapp.server` (make run starts it on WEB_PORT)."""
+"""The clinic's web server: a demo clinic page with the chat widget, the widget itself for
+clinics to embed, and the nurses' dashboard (webapp/nurse.py). Run with
+`python -m webapp.server` (make run starts it on WEB_PORT)."""
 from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from typing import Any, Dict
 from urllib.parse import urlsplit
 
-import jinja2
 from aiohttp import web
 
 from quality.content import all_response_variants
+from webapp.nurse import create_nurse_routes
 from webapp.settings import WebSettings, load_settings
+from webapp.templating import render
 
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-    autoescape=True,
-)
 SETTINGS_KEY = web.AppKey("settings", WebSettings)
 WELCOME_KEY = web.AppKey("welcome", dict)
 # Public files a clinic's own site loads from here: any origin may read them.
@@ -63,8 +60,7 @@ def page_security_headers(rasa_url: str) -> Dict[str, str]:
 async def clinic_page(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     rasa_url = rasa_url_for(request, settings)
-    html = TEMPLATES.get_template("clinic_page.html").render(settings=settings, rasa_url=rasa_url)
-    return web.Response(text=html, content_type="text/html", headers=page_security_headers(rasa_url))
+    return render("clinic_page.html", page_security_headers(rasa_url), settings=settings, rasa_url=rasa_url)
 
 
 async def widget_script(request: web.Request) -> web.StreamResponse:
@@ -90,6 +86,7 @@ def create_app(settings: WebSettings) -> web.Application:
     app.router.add_get("/assistant-widget.js", widget_script)
     app.router.add_get("/widget-config.json", widget_config)
     app.router.add_get("/health", health)
+    create_nurse_routes(app, settings)
     return app
 
 

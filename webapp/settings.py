@@ -20,6 +20,9 @@ class WebSettings:
     clinic_hours: str
     emergency_number: str
     widget_file: Path
+    # The nurses' dashboard: off (every /nurse path answers 401) while the token is empty.
+    nurse_token: str
+    tracker_store_url: str
 
 
 def load_settings() -> WebSettings:
@@ -34,4 +37,6 @@ def load_settings() -> WebSettings:
         clinic_hours=env("CLINIC_HOURS", "Monday to Friday, 8 am to 5 pm"),
         emergency_number=env("EMERGENCY_NUMBER", "911"),
         widget_file=Path(env("WIDGET_FILE", str(PROJECT_ROOT / "widget" / "dist" / "assistant-widget.js"))),
+        nurse_token=env("NURSE_TOKEN", ""),
+        tracker_store_url=env("TRACKER_STORE_URL", "sqlite:///var/tracker.db"),
     )

@@ -4,7 +4,7 @@
 // this one file, so the page makes no request to anyone but the assistant's own servers.
 import "deep-chat";
 import css from "./assistant-widget.css";
-import { buttonsHtml, displayReplies, escapeHtml, messageHtml, triageBannerHtml } from "./rasa-replies.js";
+import { RATING_PAYLOADS, displayReplies, escapeHtml, messageHtml, triageBannerHtml } from "./rasa-replies.js";
 
 const script = document.currentScript;
 const data = (script && script.dataset) || {};
@@ -233,18 +233,32 @@ class AssistantWidget {
     requestAnimationFrame(() => this.chat.scrollToBottom && this.chat.scrollToBottom());
   }
 
-  // Only quick replies that answer the newest message can be clicked: older ones answered
-  // older questions. keepNewest is false once the patient has replied.
+  // Only quick replies and thumbs under the newest message can be clicked: older ones
+  // belong to older questions. keepNewest is false once the patient has replied.
   retireOldQuickReplies(keepNewest = true) {
     const shadow = this.chat.shadowRoot;
     if (!shadow) return;
     const newest = [...shadow.querySelectorAll(".outer-message-container")].pop();
-    shadow.querySelectorAll(".quick-replies").forEach((group) => {
+    shadow.querySelectorAll(".quick-replies, .feedback").forEach((group) => {
       if (keepNewest && newest && newest.contains(group)) return;
       group.querySelectorAll("button").forEach((button) => {
         button.disabled = true;
       });
     });
+  }
+
+  // A thumb is not a chat message: it is sent straight to Rasa, and only the reply is shown.
+  async rate(button) {
+    const group = button.closest(".feedback");
+    group.querySelectorAll("button").forEach((other) => {
+      other.disabled = true;
+    });
+    button.setAttribute("aria-pressed", "true");
+    const result = await postToRasa(this.sender, RATING_PAYLOADS[button.dataset.rating]);
+    const replies = result.error ? [] : displayReplies(result.replies).messages;
+    replies.forEach((message) => this.chat.addMessage(message));
+    this.retireOldQuickReplies();
+    this.keepNewestInView();
   }
 
   // deep-chat has few labels of its own; a chat log and a labelled input help screen readers.
@@ -281,8 +295,10 @@ class AssistantWidget {
     if (!shadow.__assistantClicks) {
       shadow.__assistantClicks = true;
       shadow.addEventListener("click", (event) => {
-        const button = event.composedPath().find((el) => el.classList && (el.classList.contains("quick-reply") || el.classList.contains("suggestion")));
-        if (button && !button.disabled) this.chat.submitUserMessage({ text: button.dataset.payload });
+        const button = event.composedPath().find((el) => el.classList && ["quick-reply", "suggestion", "rate"].some((name) => el.classList.contains(name)));
+        if (!button || button.disabled) return;
+        if (button.classList.contains("rate")) this.rate(button);
+        else this.chat.submitUserMessage({ text: button.dataset.payload });
       });
     }
     this.retireOldQuickReplies();

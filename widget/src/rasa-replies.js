@@ -39,22 +39,38 @@ export function buttonsHtml(buttons, kind = "quick-reply") {
   return `<div class="${group}" role="group" aria-label="Suggested replies">${items}</div>`;
 }
 
-export function messageHtml(text, buttons, kind) {
-  return `<div class="bot-message">${paragraphs(text || "")}${buttonsHtml(buttons, kind)}</div>`;
+// Thumbs under an answer; they send RATING_PAYLOADS to Rasa (data/rules/feedback.yml).
+export const RATING_PAYLOADS = { helpful: "/feedback_helpful", not_helpful: "/feedback_not_helpful" };
+const RATING_BUTTONS =
+  '<div class="feedback" role="group" aria-label="Did this answer help?">' +
+  '<button type="button" class="rate" data-rating="helpful" aria-label="Yes, this answer helped" aria-pressed="false">👍</button>' +
+  '<button type="button" class="rate" data-rating="not_helpful" aria-label="No, this answer did not help" aria-pressed="false">👎</button>' +
+  "</div>";
+
+export function isAnswer(text) {
+  return String(text || "").split("\n").some((line) => line.startsWith(SOURCE_PREFIX));
 }
 
-// Rasa REST replies -> {messages: [{html}], triage: {...} | null}.
+export function messageHtml(text, buttons, kind, rateable = false) {
+  return `<div class="bot-message">${paragraphs(text || "")}${buttonsHtml(buttons, kind)}${rateable ? RATING_BUTTONS : ""}</div>`;
+}
+
+// Rasa REST replies -> {messages: [{html}], triage: {...} | null}. The last cited answer
+// in a batch gets the thumbs.
 export function displayReplies(replies) {
-  const messages = [];
+  const shown = [];
   let triage = null;
   for (const reply of Array.isArray(replies) ? replies : []) {
     if (reply && reply.custom && typeof reply.custom === "object" && reply.custom.triage) {
       triage = reply.custom.triage;
     }
-    if (reply && (reply.text || (reply.buttons && reply.buttons.length))) {
-      messages.push({ role: "ai", html: messageHtml(reply.text, reply.buttons) });
-    }
+    if (reply && (reply.text || (reply.buttons && reply.buttons.length))) shown.push(reply);
   }
+  const rated = shown.map((reply) => isAnswer(reply.text)).lastIndexOf(true);
+  const messages = shown.map((reply, index) => ({
+    role: "ai",
+    html: messageHtml(reply.text, reply.buttons, "quick-reply", index === rated),
+  }));
   return { messages, triage };
 }
 

@@ -7,14 +7,27 @@ test("escapes everything that could be read as HTML", () => {
   assert.equal(escapeHtml(`<img src=x onerror="alert('1')">&`), "&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;");
 });
 
-test("an answer becomes paragraphs with its source line marked", () => {
+test("an answer becomes paragraphs with its source line marked, and thumbs to rate it", () => {
   const { messages, triage } = displayReplies([{ text: "First line.\nSource: What Is a Ductogram? — Risks" }]);
   assert.equal(triage, null);
   assert.equal(messages.length, 1);
-  assert.equal(
-    messages[0].html,
-    '<div class="bot-message"><p>First line.</p><p class="source">Source: What Is a Ductogram? — Risks</p></div>'
+  assert.ok(
+    messages[0].html.startsWith(
+      '<div class="bot-message"><p>First line.</p><p class="source">Source: What Is a Ductogram? — Risks</p><div class="feedback"'
+    )
   );
+  assert.match(messages[0].html, /data-rating="helpful"[^>]*>👍</);
+  assert.match(messages[0].html, /data-rating="not_helpful"[^>]*>👎</);
+});
+
+test("only the last cited answer in a batch gets thumbs; other messages never do", () => {
+  const { messages } = displayReplies([
+    { text: "Please see your doctor soon." },
+    { text: "One.\nSource: A — B" },
+    { text: "Two.\nSource: A — C" },
+    { text: "What colour is the fluid?", buttons: [{ title: "Milky", payload: "It is milky" }] },
+  ]);
+  assert.deepEqual(messages.map((m) => m.html.includes('class="feedback"')), [false, false, true, false]);
 });
 
 test("buttons send their payload and show their title, both escaped", () => {

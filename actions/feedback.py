@@ -1,0 +1,24 @@
+"""Rasa glue for ratings: store "did this answer help?" against the answer it refers to.
+The reply to the patient comes from data/rules/feedback.yml."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from review.feedback import FEEDBACK_SLOT, last_answer, rating
+
+
+class ActionRecordFeedback(Action):
+    def name(self) -> Text:
+        return "action_record_feedback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        helpful = rating((tracker.latest_message.get("intent") or {}).get("name"))
+        answer = last_answer(tracker.events)
+        if answer is None or helpful is None:
+            return []  # nothing was answered yet, so there is nothing to rate
+        # A slot event in the tracker store: the rating stays with the conversation.
+        return [SlotSet(FEEDBACK_SLOT, {"answer": answer, "helpful": helpful})]

@@ -1,0 +1,171 @@
+"""`make check-content`: checks a nurse's edit of the answers before it goes live, and says
+what to fix in plain words, with the file and line.
+
+Checks: the YAML reads; every answer names a registered source; reading grade 8 or below;
+answers fit a phone screen; no runs of words copied from the source documents; every topic
+has enough example questions; no example question sits under two topics; every topic has
+an answer and every answer a topic.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import textstat
+import yaml
+
+from grounding.sources import check_refs, load_registry, source_refs
+from quality.content import DOMAIN_FILE, NLU_DIR, PROJECT_ROOT, word_count
+
+MAX_READING_GRADE = 8.0
+MAX_ANSWER_WORDS = 70  # about one phone screen
+MIN_TRAINING_EXAMPLES = 12
+SEED_OVERLAP_TOOL = PROJECT_ROOT.parent / "shared" / "tools" / "seed_overlap.py"
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: Optional[int]
+    message: str
+
+    def __str__(self) -> str:
+        try:
+            where = str(self.path.relative_to(PROJECT_ROOT))
+        except ValueError:
+            where = str(self.path)
+        return f"{where}{f', line {self.line}' if self.line else ''}: {self.message}"
+
+
+def _line_of(path: Path, needle: str) -> Optional[int]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    return None
+
+
+def _load(path: Path, problems: List[Problem]) -> Dict:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or str(error)
+        problems.append(Problem(path, mark.line + 1 if mark else None,
+                                f"the file cannot be read ({reason}). Check the spaces at the start of the "
+                                "lines and the quotes around this line."))
+        return {}
+
+
+def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE, seed_tool: Path = SEED_OVERLAP_TOOL) -> List[Problem]:
+    problems: List[Problem] = []
+    registry = load_registry()
+    examples: Dict[str, List[tuple]] = defaultdict(list)  # intent -> [(example, path)]
+    answers: Dict[str, tuple] = {}  # "utter_faq/x" -> (response, path)
+    texts: List[tuple] = []  # (name, text, path)
+
+    for path in [domain_file, *sorted(nlu_dir.glob("*.yml"))]:
+        data = _load(path, problems)
+        for block in data.get("nlu") or []:
+            if not isinstance(block, dict) or "intent" not in block:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    examples[block["intent"]].append((line.strip()[2:].strip(), path))
+        for name, variants in (data.get("responses") or {}).items():
+            for variant in variants or []:
+                if not isinstance(variant, dict) or not variant.get("text"):
+                    problems.append(Problem(path, _line_of(path, f"{name}:"), f"{name} has no text."))
+                    continue
+                texts.append((name, variant["text"], path))
+                if name.startswith("utter_faq/"):
+                    answers[name] = (variant, path)
+
+    for name, (response, path) in sorted(answers.items()):
+        line = _line_of(path, f"{name}:")
+        refs = source_refs(response)
+        if not refs:
+            problems.append(Problem(path, line, f"{name} does not say where it comes from. Add "
+                                                "metadata: sources: with a document and section from data/sources.yml."))
+        else:
+            try:
+                check_refs(refs, registry)
+            except ValueError as error:
+                problems.append(Problem(path, line, f"{name} names a source that is not in data/sources.yml ({error})."))
+
+    for name, text, path in texts:
+        line = _line_of(path, f"{name}:")
+        grade = textstat.flesch_kincaid_grade(text)
+        if grade > MAX_READING_GRADE:
+            problems.append(Problem(path, line, f"{name} reads at school grade {grade:.1f}; the most is "
+                                                f"{MAX_READING_GRADE:g}. Use shorter sentences and simpler words."))
+        words = word_count(text)
+        if words > MAX_ANSWER_WORDS:
+            problems.append(Problem(path, line, f"{name} has {words} words; the most is {MAX_ANSWER_WORDS} "
+                                                "(one phone screen). Shorten it or split the topic."))
+
+    topics = {intent[len("faq/"):] for intent in examples if intent.startswith("faq/")}
+    answered = {name[len("utter_faq/"):] for name in answers}
+    for topic in sorted(topics - answered):
+        path = examples[f"faq/{topic}"][0][1]
+        problems.append(Problem(path, _line_of(path, f"faq/{topic}"), f"topic {topic} has questions but no answer "
+                                                                        f"(add utter_faq/{topic} under responses)."))
+    for topic in sorted(answered - topics):
+        path = answers[f"utter_faq/{topic}"][1]
+        problems.append(Problem(path, _line_of(path, f"utter_faq/{topic}:"), f"answer utter_faq/{topic} has no "
+                                                                              f"example questions (add intent faq/{topic})."))
+    for intent, found in sorted(examples.items()):
+        if len(found) < MIN_TRAINING_EXAMPLES:
+            path = found[0][1]
+            problems.append(Problem(path, _line_of(path, f"intent: {intent}"), f"{intent} has {len(found)} example "
+                                    f"questions; it needs at least {MIN_TRAINING_EXAMPLES}, in patients' own words."))
+
+    owners: Dict[str, set] = defaultdict(set)
+    where: Dict[str, Path] = {}
+    for intent, found in examples.items():
+        for example, path in found:
+            owners[example.lower()].add(intent)
+            where.setdefault(example.lower(), path)
+    for example, intents in sorted(owners.items()):
+        if len(intents) > 1:
+            path = where[example]
+            problems.append(Problem(path, _line_of(path, example), f'the question "{example}" is under more than one '
+                                    f"topic ({', '.join(sorted(intents))}). Keep it under one."))
+
+    problems += _copied_runs(seed_tool, domain_file.parent)
+    return problems
+
+
+def _copied_runs(seed_tool: Path, content_root: Path) -> List[Problem]:
+    if not seed_tool.exists():
+        print(f"Note: copying from the source documents was not checked ({seed_tool} is missing).")
+        return []
+    result = subprocess.run([sys.executable, str(seed_tool), str(content_root)], capture_output=True, text=True)
+    if result.returncode == 0:
+        return []
+    return [Problem(content_root, None, "some words are copied from the source documents. "
+                    "Say it in your own words:\n" + result.stdout.strip())]
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Check the assistant's answers and example questions.")
+    parser.add_argument("--nlu-dir", type=Path, default=NLU_DIR)
+    parser.add_argument("--domain", type=Path, default=DOMAIN_FILE)
+    args = parser.parse_args(argv)
+    problems = check(args.nlu_dir, args.domain)
+    if not problems:
+        print("The content is ready: every check passed.")
+        return 0
+    print(f"{len(problems)} thing(s) to fix before this goes live:\n")
+    for problem in problems:
+        print(f"- {problem}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

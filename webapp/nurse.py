@@ -1,0 +1,169 @@
+"""The nurses' review dashboard under /nurse: sign-in, figures, transcripts and CSV exports.
+
+Signed in by NURSE_TOKEN: a small form sets a session cookie; scripts send
+`Authorization: Bearer <token>`. The token never goes in a URL and is never logged.
+Without a valid token every /nurse path answers 401 and shows only the sign-in form.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import time
+from typing import Optional, Tuple
+
+from aiohttp import web
+
+from review.charts import horizontal_bars, stacked_columns
+from review.report import build_report, transcript
+from review.store import ConversationStore
+from webapp.settings import WebSettings
+from webapp.templating import render
+
+SESSION_COOKIE = "nurse_session"
+SESSION_SECONDS = 8 * 3600
+DEFAULT_DAYS = 7
+STORE_KEY = web.AppKey("conversation_store", ConversationStore)
+PAGE_HEADERS = {
+    # No script at all on these pages; forms post only to this site.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def _signature(token: str, expiry: int) -> str:
+    return hmac.new(token.encode(), f"nurse-session:{expiry}".encode(), hashlib.sha256).hexdigest()
+
+
+def session_cookie_value(token: str, now: Optional[float] = None) -> str:
+    expiry = int((now or time.time()) + SESSION_SECONDS)
+    return f"{expiry}.{_signature(token, expiry)}"
+
+
+def _valid_session(token: str, cookie: str) -> bool:
+    expiry_text, _, signature = cookie.partition(".")
+    if not expiry_text.isdigit() or int(expiry_text) < time.time():
+        return False
+    return hmac.compare_digest(signature, _signature(token, int(expiry_text)))
+
+
+def is_signed_in(request: web.Request, token: str) -> bool:
+    if not token:
+        return False
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return hmac.compare_digest(header[len("Bearer "):].encode(), token.encode())
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    return bool(cookie) and _valid_session(token, cookie)
+
+
+def _sign_in_page(settings: WebSettings, problem: str = "") -> web.Response:
+    return render("nurse_sign_in.html", PAGE_HEADERS, status=401, problem=problem, enabled=bool(settings.nurse_token))
+
+
+def date_range(request: web.Request) -> Tuple[dt.date, dt.date]:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included; the last 7 days by default."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    try:
+        end = dt.date.fromisoformat(request.query.get("to", "")) if request.query.get("to") else today
+        start = dt.date.fromisoformat(request.query["from"]) if request.query.get("from") else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    except ValueError:
+        raise web.HTTPBadRequest(text="Dates must look like 2026-11-21.")
+    if start > end:
+        start, end = end, start
+    return start, end
+
+
+def _timestamps(start: dt.date, end: dt.date) -> Tuple[float, float]:
+    begin = dt.datetime.combine(start, dt.time.min, dt.timezone.utc).timestamp()
+    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, dt.timezone.utc).timestamp()
+    return begin, finish
+
+
+async def _report(request: web.Request):
+    start, end = date_range(request)
+    events = request.app[STORE_KEY].events_between(*_timestamps(start, end))
+    return start, end, build_report(events)
+
+
+def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
+    app[STORE_KEY] = ConversationStore(settings.tracker_store_url, read_only=True)
+
+    @web.middleware
+    async def require_nurse(request: web.Request, handler):
+        if not request.path.startswith("/nurse"):
+            return await handler(request)
+        if request.path == "/nurse/sign-in" and request.method == "POST":
+            return await handler(request)
+        if not is_signed_in(request, settings.nurse_token):
+            return _sign_in_page(settings)
+        return await handler(request)
+
+    app.middlewares.append(require_nurse)
+
+    async def sign_in(request: web.Request) -> web.Response:
+        form = await request.post()
+        given = str(form.get("token", ""))
+        if not settings.nurse_token or not hmac.compare_digest(given.encode(), settings.nurse_token.encode()):
+            return _sign_in_page(settings, problem="That token is not right. Please try again.")
+        response = web.HTTPSeeOther("/nurse")
+        response.set_cookie(SESSION_COOKIE, session_cookie_value(settings.nurse_token), max_age=SESSION_SECONDS,
+                            httponly=True, samesite="Strict", path="/nurse", secure=request.secure)
+        return response
+
+    async def sign_out(request: web.Request) -> web.Response:
+        response = web.HTTPSeeOther("/nurse")
+        response.del_cookie(SESSION_COOKIE, path="/nurse")
+        return response
+
+    async def dashboard(request: web.Request) -> web.Response:
+        start, end, report = await _report(request)
+        return render(
+            "nurse_dashboard.html", PAGE_HEADERS, report=report, start=start, end=end,
+            topics_chart=stacked_columns("Answers given per day, by topic", report.topics_by_day),
+            escalations_chart=horizontal_bars("Escalations by reason", [(words, n) for _, words, n in report.escalations_by_reason]),
+        )
+
+    async def conversation(request: web.Request) -> web.Response:
+        sender = request.match_info["sender_id"]
+        events = request.app[STORE_KEY].conversation(sender)
+        if not events:
+            raise web.HTTPNotFound(text="No conversation with that id.")
+        return render("nurse_transcript.html", PAGE_HEADERS, sender=sender, lines=transcript(events))
+
+    async def unanswered_csv(request: web.Request) -> web.Response:
+        start, end, report = await _report(request)
+        rows = [("time", "conversation", "question", "times_asked")]
+        for item in report.unanswered:
+            rows += [(asked["time"], asked["conversation"], item.text, item.count) for asked in item.asked]
+        return _csv(rows, f"unanswered-{start}-to-{end}.csv")
+
+    async def feedback_csv(request: web.Request) -> web.Response:
+        start, end, report = await _report(request)
+        rows = [("answer", "helpful", "not_helpful", "helpful_rate")]
+        rows += [(r.answer, r.helpful, r.not_helpful, f"{r.helpful_rate:.2f}") for r in report.ratings]
+        return _csv(rows, f"feedback-{start}-to-{end}.csv")
+
+    app.router.add_get("/nurse", dashboard)
+    app.router.add_post("/nurse/sign-in", sign_in)
+    app.router.add_post("/nurse/sign-out", sign_out)
+    app.router.add_get("/nurse/conversations/{sender_id}", conversation)
+    app.router.add_get("/nurse/export/unanswered.csv", unanswered_csv)
+    app.router.add_get("/nurse/export/feedback.csv", feedback_csv)
+
+
+def _csv(rows, filename: str) -> web.Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        # A leading = + - @ would run as a formula in a spreadsheet: prefix it.
+        writer.writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return web.Response(
+        text=buffer.getvalue(), content_type="text/csv",
+        headers={**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )
