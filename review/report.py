@@ -78,6 +78,12 @@ def _intent(event: Dict[str, Any]) -> Optional[str]:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
+def _rating(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """{"answer", "helpful"} when the event stores an answer rating."""
+    value = event.get("value") if event.get("event") == "slot" and event.get("name") == FEEDBACK_SLOT else None
+    return value if isinstance(value, dict) else None
+
+
 def _patient_message(event: Dict[str, Any]) -> bool:
     """Something the patient said; a thumb pressed on the page (a "/feedback_..." payload) is
     a rating, counted as one, not a message."""
@@ -137,8 +143,8 @@ def build_report(events: List[Dict[str, Any]]) -> Report:
                         words = triage.get("why") or []
                         if index < len(words):
                             reason_words.setdefault(reason, words[index])
-            elif kind == "slot" and event.get("name") == FEEDBACK_SLOT and isinstance(event.get("value"), dict):
-                value = event["value"]
+            elif _rating(event):
+                value = _rating(event)
                 rating = ratings.setdefault(value.get("answer", "?"), AnswerRating(value.get("answer", "?")))
                 if value.get("helpful"):
                     rating.helpful += 1
@@ -193,8 +199,8 @@ def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, str]]:
             triage = _triage(event)
             lines.append({"who": "Escalation", "time": _time(event["timestamp"]),
                           "text": f"{triage.get('level')}: {', '.join(triage.get('reasons') or [])}", "note": ""})
-        elif kind == "slot" and event.get("name") == FEEDBACK_SLOT and isinstance(event.get("value"), dict):
-            value = event["value"]
+        elif _rating(event):
+            value = _rating(event)
             lines.append({"who": "Rating", "time": _time(event["timestamp"]),
                           "text": f"{'helpful' if value.get('helpful') else 'not helpful'}: {value.get('answer')}", "note": ""})
     return lines
