@@ -11,6 +11,11 @@ export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
 export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTION_PORT)/webhook
 export TRACKER_STORE_URL ?= sqlite:///var/tracker.db
+# Conversation locks: in memory for one Rasa server; redis when several share the load.
+export LOCK_STORE_TYPE ?= in_memory
+export REDIS_HOST ?= localhost
+export REDIS_PORT ?= 6379
+export REDIS_DB ?= 1
 # Quiet, offline-friendly runs: no telemetry, fewer TensorFlow and SQLAlchemy notices.
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -34,12 +39,13 @@ export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 WIDGET := widget/dist/assistant-widget.js
 WIDGET_MODULES := widget/node_modules/.package-lock.json
 
-.PHONY: help install widget browser train run shell validate test test-widget test-python test-conversations evaluate bench check-content purge constraints clean
+.PHONY: help install widget browser scale-services test-scale train run shell validate test test-widget test-python test-conversations evaluate bench check-content purge constraints clean
 
 help:
 	@echo "make run       install, train if needed, start the assistant and its web page on :8080 (Ctrl-C stops it)"
 	@echo "make test      validate data, train, run pytest and the conversation tests"
 	@echo "make evaluate  accuracy on held-out patient questions (tests/nlu_holdout.yml)"
+	@echo "make test-scale  two Rasa servers on one PostgreSQL store and one Redis lock store"
 	@echo "make shell     chat with the assistant in the terminal"
 	@echo "make bench     red-flag detector time per message"
 	@echo "make check-content   check edited answers before they go live"
@@ -69,6 +75,10 @@ widget: $(WIDGET)
 browser:
 	@scripts/ensure_chromium.sh
 
+# PostgreSQL and Redis packages for the scale-out test (it runs private instances of both).
+scale-services:
+	@scripts/ensure_scale_services.sh
+
 $(MODEL): $(INSTALLED)
 	@mkdir -p $(MODELS_DIR)
 	$(RASA) train --fixed-model-name $(MODEL_NAME) --out $(MODELS_DIR)
@@ -92,8 +102,13 @@ test: validate $(MODEL) test-widget test-conversations test-python
 test-widget: $(WIDGET_MODULES)
 	cd widget && npm test --silent
 
-test-python: $(MODEL) $(WIDGET) browser
+test-python: $(MODEL) $(WIDGET) browser scale-services
 	$(PYTHON_VENV) -m pytest
+
+# Two Rasa servers sharing one PostgreSQL tracker store and one Redis lock store
+# (tests/test_scale.py, also part of test-python).
+test-scale: $(MODEL) scale-services
+	$(PYTHON_VENV) -m pytest tests/test_scale.py
 
 # Conversation tests: every test_*.yml story under tests/ must be followed exactly.
 test-conversations: $(MODEL)

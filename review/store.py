@@ -27,6 +27,7 @@ def _read_only(engine: sa.engine.Engine) -> None:
         cursor = connection.cursor()
         cursor.execute(statement)
         cursor.close()
+        connection.commit()  # else the pool's rollback undoes PostgreSQL's session setting
 
 
 @dataclass

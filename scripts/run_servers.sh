@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Runs the action server, the Rasa server and the clinic web page in the foreground;
 # Ctrl-C (or any one of them stopping) stops them all. Usage: scripts/run_servers.sh MODEL_FILE
+# SERVERS picks which to start (default "actions rasa web"; "rasa" adds one more Rasa server
+# to a shared PostgreSQL tracker store and Redis lock store).
 set -uo pipefail
+servers=" ${SERVERS:-actions rasa web} "
+# One machine: conversations locked in memory. Several servers: LOCK_STORE_TYPE=redis.
+export LOCK_STORE_TYPE=${LOCK_STORE_TYPE:-in_memory} REDIS_HOST=${REDIS_HOST:-localhost} \
+  REDIS_PORT=${REDIS_PORT:-6379} REDIS_DB=${REDIS_DB:-1}
 model=${1:?usage: run_servers.sh MODEL_FILE}
 bin=${VENV:-.venv}/bin
 pids=()
@@ -13,16 +19,22 @@ stop() {
 trap stop INT TERM EXIT
 
 mkdir -p var
-"$bin/rasa" run actions --port "$ACTION_PORT" &
-pids+=($!)
-"$bin/rasa" run --model "$model" --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml --cors "${CORS_ORIGINS:-*}" &
-pids+=($!)
-"$bin/python" -m webapp.server &
-pids+=($!)
+if [[ $servers == *" actions "* ]]; then
+  "$bin/rasa" run actions --port "$ACTION_PORT" &
+  pids+=($!)
+fi
+if [[ $servers == *" rasa "* ]]; then
+  "$bin/rasa" run --model "$model" --port "$RASA_PORT" \
+    --credentials credentials.yml --endpoints endpoints.yml --cors "${CORS_ORIGINS:-*}" &
+  pids+=($!)
+fi
+if [[ $servers == *" web "* ]]; then
+  "$bin/python" -m webapp.server &
+  pids+=($!)
+fi
 dashboard="on http://localhost:${WEB_PORT:-8080}/nurse"
 [ -n "${NURSE_TOKEN:-}" ] || dashboard="off (set NURSE_TOKEN to turn it on)"
-echo "Action server on :$ACTION_PORT, Rasa server on :$RASA_PORT (REST and socket.io)," \
-  "clinic page with the chat on http://localhost:${WEB_PORT:-8080}/, nurses' dashboard $dashboard." \
+echo "Started:$servers(action server on :$ACTION_PORT, Rasa server on :$RASA_PORT with REST and socket.io," \
+  "clinic page with the chat on http://localhost:${WEB_PORT:-8080}/, nurses' dashboard $dashboard)." \
   "Ctrl-C stops them all."
 wait -n

@@ -96,8 +96,11 @@ class RunningAssistant:
                 self.process.wait()
 
 
-def start_assistant(model: str, workdir: Path) -> RunningAssistant:
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningAssistant:
+    """scripts/run_servers.sh on free ports with a fresh SQLite store; env_overrides change any
+    setting (SERVERS="rasa" and ACTION_PORT add a Rasa server to another one's action server)."""
+    action_port = int(env_overrides.pop("ACTION_PORT", 0)) or free_port()
+    rasa_port, web_port = free_port(), free_port()
     tracker_db = workdir / "tracker.db"
     env = dict(
         os.environ,
@@ -109,6 +112,13 @@ def start_assistant(model: str, workdir: Path) -> RunningAssistant:
         RASA_TELEMETRY_ENABLED="false",
         NURSE_TOKEN=NURSE_TOKEN,
     )
+    env.update(env_overrides)
+    servers = env.get("SERVERS", "actions rasa web").split()
+    health_urls = {
+        "rasa": f"http://127.0.0.1:{rasa_port}",
+        "actions": f"http://127.0.0.1:{action_port}/health",
+        "web": f"http://127.0.0.1:{web_port}/health",
+    }
     log_file = workdir / "servers.log"
     with open(log_file, "w") as log:
         process = subprocess.Popen(
@@ -125,11 +135,7 @@ def start_assistant(model: str, workdir: Path) -> RunningAssistant:
         if process.poll() is not None:
             pytest.fail(f"Servers exited early:\n{assistant.log_tail()}")
         try:
-            if (
-                requests.get(assistant.rasa_url, timeout=2).ok
-                and requests.get(f"{assistant.action_url}/health", timeout=2).ok
-                and requests.get(f"{assistant.web_url}/health", timeout=2).ok
-            ):
+            if all(requests.get(health_urls[name], timeout=2).ok for name in servers):
                 return assistant
         except requests.ConnectionError:
             pass
