@@ -47,7 +47,7 @@ help:
 	@echo "make evaluate  accuracy on held-out patient questions (tests/nlu_holdout.yml)"
 	@echo "make test-scale  two Rasa servers on one PostgreSQL store and one Redis lock store"
 	@echo "make shell     chat with the assistant in the terminal"
-	@echo "make bench     red-flag detector time per message"
+	@echo "make bench     speed and memory of the real servers, next to a rasa init baseline"
 	@echo "make check-content   check edited answers before they go live"
 	@echo "make purge DAYS=N    delete conversations older than N days"
 
@@ -120,7 +120,7 @@ evaluate: $(MODEL)
 
 # Speed targets are measured here, not asserted in timed tests.
 bench: $(INSTALLED)
-	$(PYTHON_VENV) -m benchmarks.detector
+	$(PYTHON_VENV) -m benchmarks.serving
 
 # Re-resolve every pin after editing requirements.txt.
 constraints: $(INSTALLED)

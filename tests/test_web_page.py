@@ -38,8 +38,10 @@ class ChatPage:
         self.page = page
         self.dialogs: List[str] = []
         self.hosts: set = set()
+        self.urls: List[str] = []
         page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        page.on("request", lambda request: self.hosts.add(re.sub(r"^\w+://([^/]+).*$", r"\1", request.url)))
+        page.on("request", lambda request: (self.urls.append(request.url),
+                                            self.hosts.add(re.sub(r"^\w+://([^/]+).*$", r"\1", request.url))))
 
     @property
     def bot_messages(self):
@@ -236,6 +238,8 @@ def test_conversation_survives_a_reload_in_the_same_session(open_chat, assistant
     expect(chat.page.locator("[role=alert] .triage")).to_have_attribute("data-level", "urgent")
     chat.ask("How long does a ductogram take?")
     assert chat.sender() == sender
+    # The conversation id rides in the URL too, for load balancers that keep it on one server.
+    assert any(url.endswith(f"/webhooks/rest/webhook?conversation={sender}") for url in chat.urls)
     with sqlite3.connect(assistant.tracker_db) as db:
         texts = [json.loads(row[0]).get("text") for row in db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,))]
@@ -275,7 +279,7 @@ def test_typed_html_is_shown_as_text_and_never_run(open_chat):
 def test_typing_indicator_shows_while_the_assistant_answers(open_chat):
     chat = open_chat()
     held = []
-    chat.page.route("**/webhooks/rest/webhook", lambda route: held.append(route))
+    chat.page.route("**/webhooks/rest/webhook*", lambda route: held.append(route))
     chat.input_box.fill("What is a ductogram?")
     chat.input_box.press("Enter")
     expect(chat.page.locator(".typing-status")).to_have_text("The assistant is typing…")
@@ -288,7 +292,7 @@ def test_typing_indicator_shows_while_the_assistant_answers(open_chat):
 
 def test_when_the_assistant_cannot_be_reached_the_patient_gets_the_clinic_phone(open_chat):
     chat = open_chat()
-    chat.page.route("**/webhooks/rest/webhook", lambda route: route.abort())
+    chat.page.route("**/webhooks/rest/webhook*", lambda route: route.abort())
     before = chat.bot_messages.count()
     chat.input_box.fill("What is a ductogram?")
     chat.input_box.press("Enter")

@@ -113,7 +113,9 @@ async function loadWelcome() {
 async function postToRasa(sender, message) {
   let response;
   try {
-    response = await fetch(`${settings.rasaUrl}/webhooks/rest/webhook`, {
+    // The conversation id in the URL too, so a load balancer can keep each conversation on
+    // one Rasa server (docs/deployment.md); Rasa reads it from the body.
+    response = await fetch(`${settings.rasaUrl}/webhooks/rest/webhook?conversation=${encodeURIComponent(sender)}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       credentials: "omit",

@@ -1,0 +1,1 @@
+"""Helpers that run the real servers locally, shared by tests/ and benchmarks/."""
