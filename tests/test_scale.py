@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Iterator, List
 
 import pytest
-import requests
 import sqlalchemy as sa
 
 from conftest import RunningAssistant, free_port, port_is_open, start_assistant, triage_of

@@ -4,7 +4,7 @@
 // this one file, so the page makes no request to anyone but the assistant's own servers.
 import "deep-chat";
 import css from "./assistant-widget.css";
-import { RATING_PAYLOADS, displayReplies, escapeHtml, messageHtml, triageBannerHtml } from "./rasa-replies.js";
+import { RATING_PAYLOADS, displayReplies, escapeHtml, messageHtml, telHref, triageBannerHtml } from "./rasa-replies.js";
 
 const script = document.currentScript;
 const data = (script && script.dataset) || {};
@@ -60,10 +60,6 @@ function senderId() {
     session.set("sender", sender);
   }
   return sender;
-}
-
-function telHref(number) {
-  return `tel:${number.replace(/[^0-9+]/g, "")}`;
 }
 
 function contactHtml() {

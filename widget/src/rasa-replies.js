@@ -13,6 +13,11 @@ export function escapeHtml(text) {
     .replace(/'/g, "&#39;");
 }
 
+// A tap-to-call link keeps only what a phone dials: digits and a leading +.
+export function telHref(number) {
+  return `tel:${String(number).replace(/[^0-9+]/g, "")}`;
+}
+
 function paragraphs(text) {
   return String(text)
     .split("\n")
@@ -83,7 +88,7 @@ export function triageBannerHtml(triage, emergencyNumber) {
   const reasons = (triage.why || []).map((reason) => `<li>${escapeHtml(reason)}</li>`).join("");
   const call =
     level === "emergency"
-      ? `<a class="call" href="tel:${escapeHtml(emergencyNumber.replace(/[^0-9+]/g, ""))}">Call ${escapeHtml(emergencyNumber)} now</a>`
+      ? `<a class="call" href="${escapeHtml(telHref(emergencyNumber))}">Call ${escapeHtml(emergencyNumber)} now</a>`
       : "";
   return (
     `<div class="triage triage-${level}" data-level="${level}">` +
