@@ -140,13 +140,23 @@ async def concurrent(url: str, conversations: int, texts: List[str]) -> Dict[str
             "throughput_per_s": round(len(latencies) / elapsed, 1), "p95_ms": round(percentile(latencies, 0.95), 1)}
 
 
-def measure(model: Path, workdir: Path, quick: bool) -> Dict:
+def stock_endpoints(workdir: Path) -> Path:
+    """endpoints.yml with Rasa's own SQL tracker store, for the baseline."""
+    text = (PROJECT_ROOT / "endpoints.yml").read_text()
+    ours = "type: serving.cached_sql_tracker_store.CachedSQLTrackerStore"
+    assert ours in text, "endpoints.yml no longer names our tracker store: update benchmarks/serving.py"
+    stock = workdir / "stock-endpoints.yml"
+    stock.write_text(text.replace(ours, "type: SQL"))
+    return stock
+
+
+def measure(model: Path, workdir: Path, quick: bool, **server_env: str) -> Dict:
     faq, flags = faq_questions(), red_flag_messages()
     if quick:
         faq, flags = faq[:30], flags[:30]
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    servers: RunningAssistant = start_assistant(str(model), workdir, SERVERS="actions rasa")
+    servers: RunningAssistant = start_assistant(str(model), workdir, SERVERS="actions rasa", **server_env)
     url = f"{servers.rasa_url}/webhooks/rest/webhook"
     try:
         asyncio.run(sequential(url, ["What is a ductogram?"]))
@@ -159,7 +169,7 @@ def measure(model: Path, workdir: Path, quick: bool) -> Dict:
             "symptom_check": summary([ms for _ in range(3 if quick else 10)
                                       for ms in asyncio.run(sequential(url, SYMPTOM_CHECK_TURNS, same_conversation=True))]),
         }
-        mixed = (faq[:4] + flags[:2] + ["thanks"])
+        mixed = (faq[:4] + flags[:2] + ["thanks"]) * 3
         result["concurrent"] = [asyncio.run(concurrent(url, n, mixed)) for n in (1, 10, 50)]
         turns = [faq[i % len(faq)] for i in range(220)]
         long_run = asyncio.run(sequential(url, turns, same_conversation=True))
@@ -217,8 +227,10 @@ def main() -> int:
             print(f"{name}: training from scratch...", flush=True)
             seconds = train(config, workdir / "models", name)
             print(f"{name}: measuring...", flush=True)
+            # The baseline is stock Rasa throughout: its own tracker store too.
+            server_env = {"ENDPOINTS_FILE": str(stock_endpoints(workdir))} if name == "baseline" else {}
             results[name] = {"training_s": round(seconds, 1),
-                             **measure(workdir / "models" / f"{name}.tar.gz", workdir / name, args.quick)}
+                             **measure(workdir / "models" / f"{name}.tar.gz", workdir / name, args.quick, **server_env)}
         results["detector"] = detector_ms()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -18,6 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from channels.message_text import FULL_TEXT_METADATA_KEY
 from triage.detector import RedFlagDetector
 from triage.rules import assess, load_rulebook
 
@@ -51,7 +52,9 @@ class RedFlagDetectorComponent(GraphComponent):
         return messages
 
     def _process(self, message: Message) -> None:
-        detection = self.detector.detect(message.get(TEXT) or "")
+        # A long message reaches the model cut short; the red-flag check reads all of it.
+        full_text = (message.get("metadata") or {}).get(FULL_TEXT_METADATA_KEY)
+        detection = self.detector.detect(full_text or message.get(TEXT) or "")
         reported = assess(detection.active_signs, self.rulebook)
         asked_about = assess(detection.general_signs, self.rulebook)
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]

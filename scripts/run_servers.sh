@@ -25,7 +25,7 @@ if [[ $servers == *" actions "* ]]; then
 fi
 if [[ $servers == *" rasa "* ]]; then
   "$bin/rasa" run --model "$model" --port "$RASA_PORT" \
-    --credentials credentials.yml --endpoints endpoints.yml --cors "${CORS_ORIGINS:-*}" &
+    --credentials "${CREDENTIALS_FILE:-credentials.yml}" --endpoints "${ENDPOINTS_FILE:-endpoints.yml}" --cors "${CORS_ORIGINS:-*}" &
   pids+=($!)
 fi
 if [[ $servers == *" web "* ]]; then

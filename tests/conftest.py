@@ -40,6 +40,13 @@ def triage_of(messages: List[dict]) -> Optional[dict]:
     return payloads[0] if payloads else None
 
 
+def click(reply: List[dict], title: str) -> str:
+    """The payload of the button titled `title` in a reply, as a patient's tap sends it."""
+    buttons = [b for m in reply for b in m.get("buttons") or []]
+    [button] = [b for b in buttons if b["title"] == title]
+    return button["payload"]
+
+
 def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningAssistant:
     try:
         return _start_servers(model, workdir, **env_overrides)

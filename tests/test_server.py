@@ -58,40 +58,7 @@ def test_out_of_scope_is_honest_and_cites_nothing(assistant):
     assert "Source:" not in message["text"]
 
 
-@pytest.mark.parametrize(
-    "bad_message",
-    ["", "   ", "😀😀😀", "<img src=x onerror=alert(1)>", "ductogram? " * 450, "\u0000\u202e"],
-    ids=["empty", "blank", "emoji", "html", "long", "control-chars"],
-)
-def test_odd_messages_get_a_polite_reply_and_the_conversation_goes_on(assistant, bad_message):
-    sender = new_sender()
-    replies = assistant.send(sender, bad_message)
-    assert replies and all(r["text"].strip() for r in replies), replies
-    [answer] = assistant.send(sender, "how long does a ductogram take")
-    assert "30 to 60 minutes" in answer["text"]
-
-
-@pytest.mark.parametrize(
-    "body,fragment",
-    [
-        ("{not json", "parsing body as json"),
-        ("[1, 2]", "JSON object"),
-        (json.dumps({"sender": "x"}), "message"),
-        (json.dumps({"sender": "x", "message": 42}), "message"),
-        (json.dumps({"sender": "x", "message": "a" * 5001}), "too long"),
-    ],
-    ids=["not-json", "array", "no-message", "number", "too-long"],
-)
-def test_malformed_requests_get_a_clear_400_and_the_server_keeps_going(assistant, body, fragment):
-    reply = requests.post(
-        f"{assistant.rasa_url}/webhooks/rest/webhook",
-        data=body,
-        headers={"Content-Type": "application/json"},
-        timeout=30,
-    )
-    assert reply.status_code == 400, reply.text
-    assert fragment.lower() in reply.json()["message"].lower()
-    assert assistant.send(new_sender(), "hi")
+# Bad input of every kind: tests/test_bad_input.py.
 
 
 def test_conversations_are_stored_in_the_sqlite_tracker_store(assistant):

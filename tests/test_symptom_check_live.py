@@ -1,11 +1,5 @@
 """The symptom check through the running servers (real form validation action), over REST."""
-from conftest import RunningAssistant, triage_of
-
-
-def click(reply, title):
-    buttons = [b for m in reply for b in m.get("buttons") or []]
-    [button] = [b for b in buttons if b["title"] == title]
-    return button["payload"]
+from conftest import RunningAssistant, click, triage_of
 
 
 def test_buttons_only_to_a_summary_without_a_red_flag(assistant: RunningAssistant):
