@@ -39,7 +39,7 @@ export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 WIDGET := widget/dist/assistant-widget.js
 WIDGET_MODULES := widget/node_modules/.package-lock.json
 
-.PHONY: help install widget browser scale-services test-scale train run shell validate test test-widget test-python test-conversations evaluate bench check-content purge constraints clean
+.PHONY: audit help install widget browser scale-services test-scale train run shell validate test test-widget test-python test-conversations evaluate bench check-content purge constraints clean
 
 help:
 	@echo "make run       install, train if needed, start the assistant and its web page on :8080 (Ctrl-C stops it)"
@@ -48,6 +48,7 @@ help:
 	@echo "make test-scale  two Rasa servers on one PostgreSQL store and one Redis lock store"
 	@echo "make shell     chat with the assistant in the terminal"
 	@echo "make bench     speed and memory of the real servers, next to a rasa init baseline"
+	@echo "make audit     known vulnerabilities in the pinned packages (pip-audit, own virtualenv)"
 	@echo "make check-content   check edited answers before they go live"
 	@echo "make purge DAYS=N    delete conversations older than N days"
 
@@ -125,6 +126,15 @@ bench: $(INSTALLED)
 # Re-resolve every pin after editing requirements.txt.
 constraints: $(INSTALLED)
 	{ head -2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.new && mv constraints.new constraints.txt
+
+# Known vulnerabilities in every pinned package, from PyPI's advisory data. pip-audit needs newer
+# packages than Rasa allows, so it lives in its own virtual environment; --strict fails when a
+# package could not be checked (for example without access to pypi.org).
+AUDIT_VENV ?= .audit-venv
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { python310=$$(scripts/find_python310.sh) || exit 1; \
+	  "$$python310" -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install -q pip-audit; }
+	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r constraints.txt
 
 # A nurse's edit of data/nlu/ or domain.yml, checked before it goes live.
 check-content: $(INSTALLED)

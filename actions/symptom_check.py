@@ -6,7 +6,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.triage import send_escalation
+from actions.safety import apologises_on_error
+from actions.triage import TRIAGE_APOLOGY, send_escalation
 from triage.messages import symptom_check_summary
 from triage.rules import load_rulebook
 from triage.symptom_check import STOP_LEVELS, QUESTIONS, answer_summary, outcome, questions_left, read_answers
@@ -26,6 +27,10 @@ def _message_signs(tracker: Tracker) -> List[str]:
 class ValidateSymptomCheckForm(FormValidationAction):
     def name(self) -> Text:
         return f"validate_{FORM}"
+
+    @apologises_on_error(TRIAGE_APOLOGY)
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        return await super().run(dispatcher, tracker, domain)
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -60,6 +65,7 @@ class ActionSymptomCheckSummary(Action):
     def name(self) -> Text:
         return "action_symptom_check_summary"
 
+    @apologises_on_error(TRIAGE_APOLOGY)
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:

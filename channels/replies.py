@@ -14,12 +14,13 @@ def empty_message_reply(sender: Text) -> Dict[Text, Any]:
     return {"recipient_id": sender, "text": "I did not get any words. Please type your question."}
 
 
+def unavailable_text() -> Text:
+    return (
+        "Sorry, I can't answer right now. Please try again in a few minutes. "
+        f"To talk to a person, call the clinic at {clinic_phone()}. "
+        f"If you feel very unwell, call {os.environ.get('EMERGENCY_NUMBER', '911')}."
+    )
+
+
 def unavailable_reply(sender: Text) -> Dict[Text, Any]:
-    return {
-        "recipient_id": sender,
-        "text": (
-            "Sorry, I can't answer right now. Please try again in a few minutes. "
-            f"To talk to a person, call the clinic at {clinic_phone()}. "
-            f"If you feel very unwell, call {os.environ.get('EMERGENCY_NUMBER', '911')}."
-        ),
-    }
+    return {"recipient_id": sender, "text": unavailable_text()}

@@ -1,8 +1,11 @@
-"""Rasa's response generator, plus the citation line for answers that name sources.
+"""Rasa's response generator, plus the citation line for answers that name sources, and the
+red-flag reply.
 
 Named in endpoints.yml (nlg: type: grounding.nlg.CitingNaturalLanguageGenerator),
 so the citation is built from each response's metadata and data/sources.yml:
-nurses edit the answer and its source in one place.
+nurses edit the answer and its source in one place. The red-flag reply (RED_FLAG_RESPONSE) is
+built here in the Rasa server from the detector's findings and data/red_flags.yml, so that
+escalation never waits on the action server.
 """
 from typing import Any, Dict, Optional, Text
 
@@ -10,6 +13,10 @@ from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from grounding.sources import load_registry, with_citation
+from triage.messages import red_flag_reply
+from triage.rules import load_rulebook
+
+RED_FLAG_RESPONSE = "utter_red_flag"
 
 
 class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -24,6 +31,11 @@ class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         output_channel: Text,
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
+        if utter_action == RED_FLAG_RESPONSE:
+            red_flags = (tracker.latest_message.parse_data if tracker.latest_message else {}).get("red_flags") or {}
+            reply = red_flag_reply(red_flags, load_rulebook())
+            if reply:
+                return reply
         message = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if message and message.get("text"):
             message["text"] = with_citation(message, load_registry())

@@ -80,9 +80,11 @@ class RunningAssistant:
 
 def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningAssistant:
     """scripts/run_servers.sh on free ports with a fresh SQLite store; env_overrides change any
-    setting (SERVERS="rasa" and ACTION_PORT add a Rasa server to another one's action server)."""
+    setting (SERVERS="rasa" and ACTION_PORT add a Rasa server to another one's action server;
+    WEB_PORT picks the page's port, for a CORS_ORIGINS naming it)."""
     action_port = int(env_overrides.pop("ACTION_PORT", 0)) or free_port()
-    rasa_port, web_port = free_port(), free_port()
+    web_port = int(env_overrides.pop("WEB_PORT", 0)) or free_port()
+    rasa_port = free_port()
     tracker_db = workdir / "tracker.db"
     env = dict(
         os.environ,
@@ -91,7 +93,6 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
         WEB_PORT=str(web_port),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
         TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
-        RASA_TELEMETRY_ENABLED="false",
         NURSE_TOKEN=NURSE_TOKEN,
     )
     env.update(env_overrides)

@@ -6,6 +6,8 @@
 set -uo pipefail
 servers=" ${SERVERS:-actions rasa web} "
 # One machine: conversations locked in memory. Several servers: LOCK_STORE_TYPE=redis.
+# No usage data leaves the machine.
+export RASA_TELEMETRY_ENABLED=false
 export LOCK_STORE_TYPE=${LOCK_STORE_TYPE:-in_memory} REDIS_HOST=${REDIS_HOST:-localhost} \
   REDIS_PORT=${REDIS_PORT:-6379} REDIS_DB=${REDIS_DB:-1}
 model=${1:?usage: run_servers.sh MODEL_FILE}
@@ -19,13 +21,15 @@ stop() {
 trap stop INT TERM EXIT
 
 mkdir -p var
+# Browsers may call the Rasa server only from the clinic's page (space-separated origins).
+cors_origins=${CORS_ORIGINS:-"http://localhost:${WEB_PORT:-8080} http://127.0.0.1:${WEB_PORT:-8080}"}
 if [[ $servers == *" actions "* ]]; then
-  "$bin/rasa" run actions --port "$ACTION_PORT" &
+  "$bin/python" -m actions.server &
   pids+=($!)
 fi
 if [[ $servers == *" rasa "* ]]; then
   "$bin/rasa" run --model "$model" --port "$RASA_PORT" \
-    --credentials "${CREDENTIALS_FILE:-credentials.yml}" --endpoints "${ENDPOINTS_FILE:-endpoints.yml}" --cors "${CORS_ORIGINS:-*}" &
+    --credentials "${CREDENTIALS_FILE:-credentials.yml}" --endpoints "${ENDPOINTS_FILE:-endpoints.yml}" --cors $cors_origins &
   pids+=($!)
 fi
 if [[ $servers == *" web "* ]]; then

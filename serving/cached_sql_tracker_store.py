@@ -7,14 +7,21 @@ events in memory and asks the database only for rows added since (by row id, whi
 The database stays the truth: a conversation whose earlier rows changed (deleted by `make
 purge`), that started a new session, or whose rows another server added, is read again or
 brought up to date, so several servers can share one database. Saving is Rasa's own.
+
+Unlike Rasa's, it will not run without its database: it refuses to start when the database
+cannot be reached or written, and counts failures while running, so that the REST channel
+tells the patient the service is unavailable (Rasa would keep answering from memory and store
+nothing) and its health check fails.
 """
 from __future__ import annotations
 
 import json
 import logging
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, List, Optional, Text
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -27,6 +34,34 @@ logger = logging.getLogger(__name__)
 
 # About 4 KB of memory per event: 20,000 events is about 80 MB.
 DEFAULT_CACHED_EVENTS = 20_000
+
+# Every store in this process, for the health check and the failure count.
+_STORES: "weakref.WeakSet[CachedSQLTrackerStore]" = weakref.WeakSet()
+
+
+class DatabaseUnavailable(RuntimeError):
+    pass
+
+
+def database_failures() -> int:
+    """Failed reads and writes so far, in every store of this process."""
+    return sum(store.failures for store in _STORES)
+
+
+def database_problem() -> Optional[str]:
+    """Why the conversation database cannot be used right now, or None."""
+    for store in _STORES:
+        try:
+            store.check_database()
+        except DatabaseUnavailable as error:
+            return str(error)
+    return None
+
+
+def _where(url: Any) -> str:
+    """The database's address without its password."""
+    parts = urlsplit(str(url))
+    return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}{parts.path}"
 
 
 @dataclass
@@ -42,15 +77,49 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.cached_events = int(cached_events)
         self._conversations: "OrderedDict[Text, _CachedConversation]" = OrderedDict()
         self._events_in_cache = 0
+        self.failures = 0
+        self.check_database()
+        _STORES.add(self)
+
+    def check_database(self) -> None:
+        """Raises DatabaseUnavailable unless the events table can be read and written."""
+        try:
+            with self.engine.connect() as connection:
+                transaction = connection.begin()
+                try:
+                    connection.execute(sa.text("UPDATE events SET sender_id = sender_id WHERE id = -1"))
+                finally:
+                    transaction.rollback()
+        except sa.exc.SQLAlchemyError as error:
+            raise DatabaseUnavailable(
+                f"Cannot use the conversation database at {_where(self.engine.url)} "
+                f"({type(error).__name__}: {str(error.orig if hasattr(error, 'orig') else error).splitlines()[0][:200]}). "
+                "Start the database, or set TRACKER_STORE_URL to one that this server can reach and write."
+            ) from error
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        with self.session_scope() as session:
-            events = self._updated_events(session, sender_id)
-            if events is None:
-                events = self._read_latest_session(session, sender_id)
+        try:
+            with self.session_scope() as session:
+                events = self._updated_events(session, sender_id)
+                if events is None:
+                    events = self._read_latest_session(session, sender_id)
+        except sa.exc.SQLAlchemyError as error:
+            self._failed("read", error)
+            raise
         if not events:
             return None
         return RecentTurnsTracker.from_events(sender_id, events, self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        try:
+            await super().save(tracker)
+        except sa.exc.SQLAlchemyError as error:
+            self._failed("write", error)
+            raise
+
+    def _failed(self, what: str, error: Exception) -> None:
+        self.failures += 1
+        logger.error("Could not %s a conversation in the database at %s: %s", what, _where(self.engine.url), type(error).__name__)
 
     def _updated_events(self, session: Any, sender_id: Text) -> Optional[List[Event]]:
         """The cached events plus any rows added since, or None when they must be read again."""

@@ -166,3 +166,69 @@ def test_patient_text_never_reaches_the_log(assistant):
     assert assistant.send(sender, "hi")
     log = assistant.log_file.read_text(errors="replace")
     assert FAKE_PHONE not in log and FAKE_EMAIL not in log
+
+
+# --- socket.io (the channel other chat widgets use) -------------------------------------------
+
+async def _socket_exchange(url: str, events: list, session_id: str = "socket-patient") -> list:
+    """Sends each user_uttered event and collects what comes back on bot_uttered."""
+    import asyncio
+
+    import socketio
+
+    received: asyncio.Queue = asyncio.Queue()
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", received.put_nowait)
+    confirmed = asyncio.Event()
+    client.on("session_confirm", lambda _: confirmed.set())
+    # Long polling: the websocket transport of this python-engineio needs a newer aiohttp than Rasa pins.
+    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
+    await client.emit("session_request", {"session_id": session_id})
+    await asyncio.wait_for(confirmed.wait(), 30)
+    replies = []
+    for data in events:
+        await client.emit("user_uttered", data)
+        got = [await asyncio.wait_for(received.get(), 120)]
+        while True:
+            try:
+                got.append(await asyncio.wait_for(received.get(), 2))
+            except asyncio.TimeoutError:
+                break
+        replies.append(got)
+    await client.disconnect()
+    return replies
+
+
+def test_socketio_answers_every_kind_of_bad_input_and_goes_on(assistant, faq_answer):
+    import asyncio
+
+    session = new_sender()
+    ending = " Also I have bloody discharge from my nipple."
+    long_message = ("I have a question about the test." * 3000)[: 100_000 - len(ending)] + ending
+    events = [
+        "just a string",
+        42,
+        {"message": "hi"},  # no session id
+        {"message": 42, "session_id": session},
+        {"message": "", "session_id": session},
+        {"message": " \u200b\x00 ", "session_id": session},
+        {"message": "😀😀😀", "session_id": session},
+        {"message": "/greet", "session_id": session},
+        {"message": long_message, "session_id": session},
+        {"message": "a" * 200_001, "session_id": session},
+        {"message": FAQ_QUESTION, "session_id": session, "metadata": "{not json"},
+        {"message": FAQ_QUESTION, "session_id": session},
+    ]
+    replies = asyncio.run(_socket_exchange(assistant.rasa_url, events, session))
+    first_texts = [reply[0].get("text", "") for reply in replies]
+    assert "JSON object" in first_texts[0] and "JSON object" in first_texts[1]
+    assert "session_id" in first_texts[2]
+    assert "as text" in first_texts[3]
+    assert first_texts[4] == first_texts[5] == "I did not get any words. Please type your question."
+    assert all(reply and (reply[0].get("text") or reply[0].get("triage")) for reply in replies[6:8])
+    assert any("triage" in message and message["triage"]["level"] == "urgent" for message in replies[8]), replies[8]
+    assert "too long" in first_texts[9]
+    assert "metadata" in first_texts[10]
+    assert first_texts[11] == faq_answer.split("\n\n")[0]
+    texts = [event["text"] for event in stored_user_texts(assistant, session)]
+    assert texts[:2] == ["😀😀😀", "greet"] and texts[-1] == FAQ_QUESTION and len(texts) == 4

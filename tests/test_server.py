@@ -6,7 +6,6 @@ import sqlite3
 import time
 import uuid
 
-import pytest
 import requests
 
 from conftest import port_is_open

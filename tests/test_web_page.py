@@ -15,7 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from conftest import PROJECT_ROOT, RESULTS_DIR, SCREENSHOT_DIR, RunningAssistant
+from conftest import PROJECT_ROOT, RESULTS_DIR, SCREENSHOT_DIR, RunningAssistant, free_port, start_assistant
 from quality.content import all_response_variants
 
 AXE = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
@@ -361,31 +361,57 @@ def test_nothing_is_fetched_from_anyone_but_the_clinic_servers(open_chat, assist
     assert chat.hosts == {f"127.0.0.1:{assistant.web_port}", f"127.0.0.1:{assistant.rasa_port}"}
 
 
-@pytest.fixture
-def clinic_site_elsewhere(assistant) -> Iterator[str]:
-    """A clinic's own page on another origin, with the README's snippet pasted in."""
-    snippet = (
-        f'<script src="{assistant.web_url}/assistant-widget.js" data-rasa-url="{assistant.rasa_url}" '
-        'data-clinic-name="Hillside Clinic" data-clinic-phone="+44 20 7946 0000" '
-        'data-clinic-hours="Weekdays 9 to 5" data-emergency-number="999"></script>'
+class ClinicSiteElsewhere:
+    """A clinic's own page on another origin, with the README's snippet pasted in once the
+    assistant is up. "localhost", not 127.0.0.1: a different origin from the assistant's servers."""
+
+    def __init__(self) -> None:
+        self.snippet = ""
+        site = self
+
+        class ClinicPage(BaseHTTPRequestHandler):
+            def do_GET(self):
+                page = ("<!doctype html><html lang='en'><head><title>Hillside Clinic</title></head>"
+                        f"<body><h1>Hillside</h1>{site.snippet}</body></html>")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(page.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), ClinicPage)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://localhost:{self.server.server_port}/"
+        self.origin = self.url.rstrip("/")
+
+    def paste_snippet(self, assistant: RunningAssistant) -> None:
+        self.snippet = (
+            f'<script src="{assistant.web_url}/assistant-widget.js" data-rasa-url="{assistant.rasa_url}" '
+            'data-clinic-name="Hillside Clinic" data-clinic-phone="+44 20 7946 0000" '
+            'data-clinic-hours="Weekdays 9 to 5" data-emergency-number="999"></script>'
+        )
+
+
+@pytest.fixture(scope="module")
+def clinic_site_elsewhere() -> Iterator[ClinicSiteElsewhere]:
+    site = ClinicSiteElsewhere()
+    yield site
+    site.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def assistant(model_path, tmp_path_factory, clinic_site_elsewhere) -> Iterator[RunningAssistant]:
+    """The servers, with CORS open to the demo page and to the clinic site elsewhere only."""
+    web_port = free_port()
+    running = start_assistant(
+        model_path, tmp_path_factory.mktemp("web-page"), WEB_PORT=str(web_port),
+        CORS_ORIGINS=f"http://127.0.0.1:{web_port} {clinic_site_elsewhere.origin}",
     )
-    page = f"<!doctype html><html lang='en'><head><title>Hillside Clinic</title></head><body><h1>Hillside</h1>{snippet}</body></html>"
-
-    class ClinicPage(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(page.encode())
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ClinicPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    # "localhost", not 127.0.0.1: a different origin from the assistant's servers.
-    yield f"http://localhost:{server.server_port}/"
-    server.shutdown()
+    clinic_site_elsewhere.paste_snippet(running)
+    yield running
+    running.stop()
 
 
 def test_the_single_script_tag_works_on_a_clinic_site_elsewhere(browser, clinic_site_elsewhere):
@@ -393,7 +419,7 @@ def test_the_single_script_tag_works_on_a_clinic_site_elsewhere(browser, clinic_
     try:
         chat = ChatPage(context.new_page())
         page = chat.page
-        page.goto(clinic_site_elsewhere)
+        page.goto(clinic_site_elsewhere.url)
         launcher = page.get_by_role("button", name=re.compile("Chat with us"))
         expect(launcher).to_have_attribute("aria-expanded", "false")  # closed until the patient asks
         launcher.click()

@@ -53,6 +53,18 @@ def general_sign_text(level: Optional[str], rule_ids: List[str], rulebook: RuleB
             "I can't tell what it means for you, but your doctor can check.")
 
 
+def red_flag_reply(red_flags: Dict, rulebook: RuleBook) -> Optional[Dict]:
+    """The reply to a message the red-flag detector flagged (its "red_flags" parse data): the
+    escalation and its payload for a sign the patient reports, or why a sign matters when they
+    ask about it in general. None when nothing was flagged."""
+    if red_flags.get("level"):
+        return {"text": escalation_text(red_flags["level"], red_flags["reasons"], rulebook),
+                "custom": escalation_payload(red_flags["level"], red_flags["reasons"], rulebook)}
+    if red_flags.get("general_level"):
+        return {"text": general_sign_text(red_flags["general_level"], red_flags["general_reasons"], rulebook)}
+    return None
+
+
 def symptom_check_summary(level: Optional[str], answers: List[str]) -> str:
     """The end of the symptom check: what it found and what to tell the doctor."""
     if level:

@@ -1,0 +1,81 @@
+"""Rasa's socket.io channel, with the same care as the REST channel (safe_handling.py).
+
+Rasa's own handler drops a message without a session id in silence, fails on data that is not
+an object, and passes any text of any length to the model. Here every user_uttered event is
+answered on bot_uttered: with the reason when it cannot be handled, a prompt when it is empty,
+and an apology with the clinic's phone number when Rasa fails or the database is unavailable.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+
+from channels.replies import empty_message_reply, unavailable_text
+from channels.rest import request_problem
+from channels.safe_handling import Outcome, pass_to_rasa
+
+
+class _SocketOutput(SocketIOOutput):
+    """Rasa's socket.io output, counting what it sends, and sending a custom payload (such as
+    the red-flag banner's) as the event's data: Rasa's passes its keys to `emit` as arguments,
+    which fails for any payload but {"data": ...}."""
+
+    sent = 0
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, json_message)
+
+
+class ValidatingSocketIOInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
+        webhook = super().blueprint(on_new_message)
+        # Takes the place of Rasa's handler for the same event, registered just above.
+        self.sio.on(self.user_message_evt, namespace=self.namespace)(self._message_handler(on_new_message))
+        return webhook
+
+    def _message_handler(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
+        async def handle_message(sid: Text, data: Any) -> None:
+            output = _SocketOutput(self.sio, self.bot_message_evt)
+            if self.session_persistence:
+                problem = request_problem(data, sender_field="session_id")
+            else:
+                problem = request_problem(dict(data, session_id=sid) if isinstance(data, dict) else data, sender_field="session_id")
+            metadata = _metadata(data.get(self.metadata_key)) if not problem else None
+            if metadata is None and not problem:
+                problem = f'The "{self.metadata_key}" field must be a JSON object.'
+            if problem:
+                await output.send_text_message(sid, problem)
+                return
+            sender = data["session_id"] if self.session_persistence else sid
+            outcome = await pass_to_rasa(
+                on_new_message, data["message"], output, sender, self.name(), metadata, replies_sent=lambda: output.sent
+            )
+            if outcome is Outcome.EMPTY:
+                await output.send_text_message(sender, empty_message_reply(sender)["text"])
+            elif outcome in (Outcome.FAILED, Outcome.NOT_STORED):
+                await output.send_text_message(sender, unavailable_text())
+
+        return handle_message
+
+
+def _metadata(value: Any) -> Optional[Dict[Text, Any]]:
+    """The message's metadata as a dict, or None when it is not one."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None

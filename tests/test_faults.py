@@ -1,0 +1,160 @@
+"""Faults the servers survive: the action server down or hanging, both servers restarted
+mid-conversation, the database missing at start or locked while running, and many
+conversations at once (real servers, real SQLite, over HTTP)."""
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from channels.replies import unavailable_text
+from conftest import RunningAssistant, click, free_port, start_assistant, triage_of
+from harness.servers import ServersDidNotStart, start_assistant as start_servers
+
+FAQ_QUESTION = "what is a ductogram?"
+
+
+def texts(reply):
+    return [m.get("text") or "" for m in reply]
+
+
+@pytest.fixture(scope="module")
+def without_action_server(model_path, tmp_path_factory):
+    """The Rasa server with nothing listening where its action server should be."""
+    running = start_assistant(model_path, tmp_path_factory.mktemp("no-actions"), SERVERS="rasa", ACTION_PORT=str(free_port()))
+    yield running
+    running.stop()
+
+
+def test_faq_answers_need_no_action_server(without_action_server):
+    reply = without_action_server.send("down-faq", FAQ_QUESTION)
+    assert "Source: What Is a Ductogram?" in reply[0]["text"]
+
+
+def test_red_flags_escalate_without_the_action_server(without_action_server):
+    reply = without_action_server.send("down-red-flag", "I have bloody discharge from my nipple")
+    assert triage_of(reply)["level"] == "urgent"
+    assert "see your doctor" in reply[0]["text"].lower()
+    reply = without_action_server.send("down-emergency", "my throat is swelling after the dye")
+    assert triage_of(reply)["level"] == "emergency"
+
+
+def test_what_needs_the_action_server_gets_an_apology_with_the_phone_number(without_action_server):
+    reply = without_action_server.send("down-check", "check my symptoms")
+    assert unavailable_text() in texts(reply)
+    assert "call the clinic at +1 555 0100" in unavailable_text()
+    reply = without_action_server.send("down-check", FAQ_QUESTION)
+    assert any("Source: What Is a Ductogram?" in text for text in texts(reply)), "the conversation must go on"
+
+
+class _SilentServer:
+    """Accepts connections and never answers: an action server that hangs."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(50)
+        self.port = self.socket.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                self.held.append(self.socket.accept()[0])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        for connection in self.held:
+            connection.close()
+        self.socket.close()
+
+
+def test_a_hanging_action_server_gets_an_apology_not_a_wait(model_path, tmp_path):
+    silent = _SilentServer()
+    running = start_assistant(model_path, tmp_path, SERVERS="rasa", ACTION_PORT=str(silent.port))
+    try:
+        started = time.monotonic()
+        reply = running.send("hanging", "check my symptoms")
+        waited = time.monotonic() - started
+        assert unavailable_text() in texts(reply)
+        assert waited < 30, f"waited {waited:.0f} s"
+        assert triage_of(running.send("hanging-red-flag", "there is blood coming from my nipple"))
+    finally:
+        running.stop()
+        silent.close()
+
+
+def test_a_symptom_check_goes_on_after_both_servers_restart(model_path, tmp_path):
+    first = start_assistant(model_path, tmp_path)
+    try:
+        reply = first.send("restarted", "check my symptoms")
+        reply = first.send("restarted", click(reply, "Milky"))
+        assert reply[-1]["text"] == "Does it come from one breast or both?"
+    finally:
+        first.stop()
+    second = start_assistant(model_path, tmp_path)  # same tracker.db, new processes and ports
+    try:
+        reply = second.send("restarted", "From one breast")
+        assert reply[-1]["text"] == "Does it come out by itself, or only when you squeeze?", reply
+    finally:
+        second.stop()
+
+
+@pytest.mark.parametrize("url", ["postgresql://nobody@127.0.0.1:{port}/rasa", "sqlite:////proc/no-such-dir/tracker.db"])
+def test_the_server_refuses_to_start_without_its_database(model_path, tmp_path, url):
+    with pytest.raises(ServersDidNotStart) as refused:
+        start_servers(model_path, tmp_path, SERVERS="rasa", TRACKER_STORE_URL=url.format(port=free_port()))
+    assert "Cannot use the conversation database" in str(refused.value)
+    assert "TRACKER_STORE_URL" in str(refused.value)
+    assert "nobody@" not in str(refused.value).split("Cannot use")[-1]
+
+
+def test_a_locked_database_is_reported_not_hidden(assistant: RunningAssistant):
+    health = f"{assistant.rasa_url}/webhooks/rest/"
+    assert requests.get(health, timeout=30).status_code == 200
+    assistant.send("locked", FAQ_QUESTION)
+    lock = sqlite3.connect(assistant.tracker_db, timeout=1, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        reply = requests.post(f"{assistant.rasa_url}/webhooks/rest/webhook", json={"sender": "locked", "message": "will it hurt?"}, timeout=120)
+        assert reply.status_code == 503 and texts(reply.json()) == [unavailable_text()], reply.text
+        checked = requests.get(health, timeout=60)
+        assert checked.status_code == 503 and "TRACKER_STORE_URL" in checked.json()["reason"]
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert requests.get(health, timeout=30).status_code == 200
+    reply = assistant.send("locked", FAQ_QUESTION)
+    assert "Source: What Is a Ductogram?" in reply[0]["text"]
+    with sqlite3.connect(assistant.tracker_db) as db:
+        stored = [json.loads(d)["text"] for (d,) in db.execute("SELECT data FROM events WHERE sender_id='locked' AND type_name='user' ORDER BY id")]
+    assert stored[0] == FAQ_QUESTION and stored[-1] == FAQ_QUESTION
+
+
+def test_50_conversations_of_20_messages_at_once_are_stored_complete_and_in_order(assistant: RunningAssistant):
+    questions = ["what is a ductogram?", "will it hurt?", "what should I wear?", "thanks", "how long does it take?"]
+
+    def one_patient(number: int):
+        sender = f"crowd-{number}"
+        sent = [f"{questions[turn % len(questions)]} ({turn})" for turn in range(20)]
+        replies = [assistant.send(sender, text) for text in sent]
+        return sender, sent, replies
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(one_patient, range(50)))
+    with sqlite3.connect(assistant.tracker_db) as db:
+        for sender, sent, replies in results:
+            assert all(reply and reply[0].get("text") for reply in replies), sender
+            rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+            user_texts = [json.loads(data)["text"] for kind, data in rows if kind == "user"]
+            assert user_texts == sent, f"{sender}: lost, doubled or out of order"
+            bot_count = sum(kind == "bot" for kind, _ in rows)
+            assert bot_count == sum(len(reply) for reply in replies), sender

@@ -1,0 +1,126 @@
+"""A locked-down deployment, checked on the running servers: CORS, the HTTP API, the action
+server's address and errors, telemetry, and no secrets in the repository."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from conftest import PROJECT_ROOT, RunningAssistant
+
+PLANTED_EMAIL = "planted.patient@example.org"
+
+
+def test_browsers_may_call_the_rasa_server_only_from_the_clinic_page(assistant: RunningAssistant):
+    url = f"{assistant.rasa_url}/webhooks/rest/webhook"
+    page_origin = f"http://127.0.0.1:{assistant.web_port}"
+    for origin, allowed in [(page_origin, True), ("http://evil.example", False), ("null", False)]:
+        preflight = requests.options(url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"}, timeout=10)
+        post = requests.post(url, json={"sender": "cors-check", "message": "hi"}, headers={"Origin": origin}, timeout=30)
+        for reply in (preflight, post):
+            assert (reply.headers.get("Access-Control-Allow-Origin") == origin) is allowed, (origin, reply.headers)
+            assert reply.headers.get("Access-Control-Allow-Origin") != "*"
+
+
+def test_rasas_http_api_is_off(assistant: RunningAssistant):
+    for method, path in [("post", "/model/parse"), ("put", "/model"), ("get", "/conversations/x/tracker"),
+                         ("post", "/conversations/x/tracker/events"), ("get", "/status"), ("get", "/domain")]:
+        reply = requests.request(method, f"{assistant.rasa_url}{path}", json={}, timeout=10)
+        assert reply.status_code in (404, 405), (path, reply.status_code)
+
+
+def test_models_load_from_disk_only():
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
+    assert "models" not in endpoints, "a model server would download models over the network"
+    run_script = (PROJECT_ROOT / "scripts" / "run_servers.sh").read_text()
+    assert '--model "$model"' in run_script and "--enable-api" not in run_script
+
+
+def _listening_addresses(port: int):
+    """Local addresses with a socket listening on `port`, from /proc/net/tcp{,6}."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                addresses.add(address)
+    return addresses
+
+
+def test_the_action_server_listens_on_loopback_only(assistant: RunningAssistant):
+    assert _listening_addresses(assistant.action_port) == {"0100007F"}, "expected 127.0.0.1 only"
+
+
+def test_action_server_errors_do_not_echo_the_conversation(assistant: RunningAssistant):
+    webhook = f"{assistant.action_url}/webhook"
+    broken = requests.post(webhook, data='{"tracker": "' + PLANTED_EMAIL, headers={"Content-Type": "application/json"}, timeout=10)
+    unknown = requests.post(webhook, json={"next_action": "no_such_action", "tracker": {"latest_message": {"text": PLANTED_EMAIL}}}, timeout=10)
+    for reply in (broken, unknown):
+        assert 400 <= reply.status_code < 500 and PLANTED_EMAIL not in reply.text, reply.text
+
+
+def test_a_failing_action_apologises_instead_of_failing(assistant: RunningAssistant):
+    call = {
+        "next_action": "action_answer_after_red_flag",
+        "sender_id": "broken-action",
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": "broken-action", "slots": {}, "events": [], "paused": False, "active_loop": {},
+            # A response selector that is not a mapping makes the action fail.
+            "latest_message": {"text": PLANTED_EMAIL, "red_flags": {"original_intent": "faq"}, "response_selector": "broken"},
+        },
+    }
+    reply = requests.post(f"{assistant.action_url}/webhook", json=call, timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert PLANTED_EMAIL not in reply.text
+    [message] = reply.json()["responses"]
+    assert "please see your doctor" in message["text"]
+    assert PLANTED_EMAIL not in assistant.log_file.read_text(errors="replace")
+
+
+def _environment_of(pid: int) -> dict:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode(errors="replace").split("=", 1) for item in raw if b"=" in item)
+
+
+def test_telemetry_is_off_in_every_server(assistant: RunningAssistant):
+    group = os.getpgid(assistant.process.pid)
+    pids = [int(p) for p in subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True).stdout.split()]
+    servers = [pid for pid in pids if b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(servers) >= 3, "expected the action, Rasa and web servers"
+    assert all(_environment_of(pid).get("RASA_TELEMETRY_ENABLED") == "false" for pid in servers)
+
+
+# A private key, a key-like value (12+ letters and digits, both) assigned to a password, token,
+# secret or key, or a password inside a URL other than the examples' placeholders.
+SECRET_PATTERNS = [
+    re.compile(r"(?P<value>-----BEGIN [A-Z ]*PRIVATE KEY-----)"),
+    re.compile(r"(?i)(password|passwd|token|secret|api_?key)\w*[\"']?\s*[:=]\s*[\"']?(?P<value>(?=[^\s\"']*\d)(?=[^\s\"']*[A-Za-z])[A-Za-z0-9+/_.-]{12,})"),
+    re.compile(r"[a-z+]+://[^:/\s]+:(?P<value>(?!pw@|password@|<password>@|\$)[^@\s]+)@"),
+]
+
+
+def test_no_secret_is_committed():
+    files = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert files, "not a git checkout"
+    found = []
+    for name in files:
+        path = PROJECT_ROOT / name
+        if name.endswith(("package-lock.json", ".svg", ".png")) or not path.is_file():
+            continue
+        text = path.read_text(errors="replace")
+        found += [f"{name}: {match.group(0)[:60]}" for pattern in SECRET_PATTERNS for match in pattern.finditer(text)]
+    assert not found, found
+
+
+@pytest.mark.parametrize("setting", ["NURSE_TOKEN", "TRACKER_STORE_URL", "CORS_ORIGINS"])
+def test_secrets_and_sites_are_documented_settings(setting):
+    assert f"`{setting}`" in (PROJECT_ROOT / "README.md").read_text()
+
