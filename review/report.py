@@ -192,13 +192,15 @@ def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, str]]:
         if _patient_message(event):
             lines.append({"who": "Patient", "time": _time(event["timestamp"]), "text": mask(event.get("text") or ""),
                           "note": _intent(event) or ""})
-        elif kind == "bot" and event.get("text"):
-            lines.append({"who": "Assistant", "time": _time(event["timestamp"]), "text": event["text"],
-                          "note": (event.get("metadata") or {}).get("utter_action") or ""})
-        elif _triage(event):
+        elif kind == "bot":
+            # One bot event may carry both the words and the escalation (the red-flag reply does).
+            if event.get("text"):
+                lines.append({"who": "Assistant", "time": _time(event["timestamp"]), "text": event["text"],
+                              "note": (event.get("metadata") or {}).get("utter_action") or ""})
             triage = _triage(event)
-            lines.append({"who": "Escalation", "time": _time(event["timestamp"]),
-                          "text": f"{triage.get('level')}: {', '.join(triage.get('reasons') or [])}", "note": ""})
+            if triage:
+                lines.append({"who": "Escalation", "time": _time(event["timestamp"]),
+                              "text": f"{triage.get('level')}: {', '.join(triage.get('reasons') or [])}", "note": ""})
         elif _rating(event):
             value = _rating(event)
             lines.append({"who": "Rating", "time": _time(event["timestamp"]),

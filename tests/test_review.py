@@ -45,7 +45,8 @@ def test_report_counts_groups_and_orders():
         {"sender_id": "b", **user("Capital of France?", "out_of_scope", day)},
         {"sender_id": "b", **user("capital of france", "faq", day + 2)},
         {"sender_id": "b", "event": "action", "name": "utter_ask_rephrase", "timestamp": day + 2},
-        {"sender_id": "b", **bot("action_escalate_red_flag", day + 3, data={"custom": {"triage": {
+        # The red-flag reply: its words and its escalation in one bot event.
+        {"sender_id": "b", **bot("utter_red_flag", day + 3, text="Please see your doctor soon.", data={"custom": {"triage": {
             "level": "urgent", "reasons": ["lump"], "why": ["you have a lump"]}}})},
         {"sender_id": "c", "event": "session_started", "timestamp": day},
     ]
@@ -61,6 +62,8 @@ def test_report_counts_groups_and_orders():
     assert {c["id"]: c["escalation"] for c in report.conversation_list} == {"a": None, "b": "urgent"}
     assert [line["who"] for line in transcript([e for e in events if e["sender_id"] == "a"])] == \
         ["Patient", "Assistant", "Rating"]
+    assert [line["who"] for line in transcript([e for e in events if e["sender_id"] == "b"])] == \
+        ["Patient", "Patient", "Assistant", "Escalation"]
 
 
 def test_charts_are_svg_with_titles_and_escape_labels():

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Iterator, List
 
 import pytest
+import requests
 import sqlalchemy as sa
 
+from channels.replies import unavailable_text
 from conftest import RunningAssistant, free_port, port_is_open, start_assistant, triage_of
 from review.report import build_report
 from review.store import ConversationStore
@@ -38,8 +40,26 @@ def _wait_for_port(port: int, what: str, process=None, timeout_s: float = 30) ->
         time.sleep(0.2)
 
 
+class PrivatePostgres:
+    """pg_ctl for the private instance, so a test can stop and start it."""
+
+    def __init__(self, pg_bin: Path, data: Path, port: int) -> None:
+        self.pg_bin, self.data, self.port = pg_bin, data, port
+        self.url = f"postgresql://rasa@127.0.0.1:{port}/rasa"
+
+    def pg_ctl(self, *args: str) -> None:
+        subprocess.run(_as_postgres_user([str(self.pg_bin / "pg_ctl"), "-D", str(self.data), *args]), check=True, capture_output=True)
+
+    def start(self) -> None:
+        self.pg_ctl("-w", "-l", str(self.data / "server.log"), "-o",
+                    f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}", "start")
+
+    def stop(self) -> None:
+        self.pg_ctl("-m", "fast", "-w", "stop")
+
+
 @pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
+def postgres() -> Iterator[PrivatePostgres]:
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
     assert bins, "PostgreSQL is not installed: run scripts/ensure_scale_services.sh (make test-scale does)."
     pg_bin = Path(bins[-1])
@@ -50,20 +70,23 @@ def postgres_url() -> Iterator[str]:
     if os.geteuid() == 0:
         for path in (home, data):
             shutil.chown(path, "postgres")
-    port = free_port()
+    instance = PrivatePostgres(pg_bin, data, free_port())
     subprocess.run(_as_postgres_user([str(pg_bin / "initdb"), "-D", str(data), "-U", "rasa", "--auth=trust"]),
                    check=True, capture_output=True)
-    subprocess.run(_as_postgres_user([
-        str(pg_bin / "pg_ctl"), "-D", str(data), "-w", "-l", str(data / "server.log"),
-        "-o", f"-p {port} -c listen_addresses=127.0.0.1 -k {data}", "start"]), check=True, capture_output=True)
+    instance.start()
     try:
-        subprocess.run([str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "rasa", "rasa"],
+        subprocess.run([str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(instance.port), "-U", "rasa", "rasa"],
                        check=True, capture_output=True)
-        yield f"postgresql://rasa@127.0.0.1:{port}/rasa"
+        yield instance
     finally:
         subprocess.run(_as_postgres_user([str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
                        capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres_url(postgres: PrivatePostgres) -> str:
+    return postgres.url
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +195,27 @@ def test_the_nurses_dashboard_reads_postgres_read_only(two_servers, postgres_url
         with store.engine.begin() as connection:
             connection.exec_driver_sql("DELETE FROM events")
     store.engine.dispose()
+
+
+def test_postgres_stopping_is_reported_and_survived(two_servers, postgres, postgres_url):
+    """Last in this file: it stops the shared database. Rasa would keep answering from memory
+    and store nothing; ours tells the patient and fails its health check until it is back."""
+    server = two_servers[0]
+    sender = f"scale-outage-{uuid.uuid4().hex[:8]}"
+    server.send(sender, "What is a ductogram?")
+    postgres.stop()
+    try:
+        reply = requests.post(f"{server.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": "Will it hurt?"}, timeout=120)
+        assert reply.status_code == 503 and reply.json()[0]["text"] == unavailable_text(), reply.text
+        health = requests.get(f"{server.rasa_url}/webhooks/rest/", timeout=60)
+        assert health.status_code == 503 and "TRACKER_STORE_URL" in health.json()["reason"]
+    finally:
+        postgres.start()
+    deadline = time.monotonic() + 60
+    while requests.get(f"{server.rasa_url}/webhooks/rest/", timeout=60).status_code != 200:
+        assert time.monotonic() < deadline, "the health check did not recover"
+        time.sleep(1)
+    reply = server.send(sender, "How long does a ductogram take?")
+    assert "Source: What Is a Ductogram?" in reply[0]["text"]
+    user_texts = [e["text"] for e in stored_events(postgres_url, sender) if e["event"] == "user"]
+    assert user_texts[0] == "What is a ductogram?" and user_texts[-1] == "How long does a ductogram take?"
