@@ -11,7 +11,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import PROJECT_ROOT, RunningAssistant, start_assistant
+from conftest import NURSE_TOKEN, PROJECT_ROOT, RunningAssistant, start_assistant
 
 PLANTED_EMAIL = "planted.patient@example.org"
 
@@ -137,3 +137,20 @@ def test_no_secret_is_committed():
 def test_secrets_and_sites_are_documented_settings(setting):
     assert f"`{setting}`" in (PROJECT_ROOT / "README.md").read_text()
 
+
+
+def test_the_nurses_token_is_never_logged(assistant: RunningAssistant):
+    wrong = "planted-wrong-token-" + os.urandom(4).hex()
+    requests.get(f"{assistant.web_url}/nurse", headers={"Authorization": f"Bearer {NURSE_TOKEN}"}, timeout=30)
+    requests.get(f"{assistant.web_url}/nurse", headers={"Authorization": f"Bearer {wrong}"}, timeout=30)
+    requests.post(f"{assistant.web_url}/nurse/sign-in", data={"token": NURSE_TOKEN}, allow_redirects=False, timeout=30)
+    requests.post(f"{assistant.web_url}/nurse/sign-in", data={"token": wrong}, allow_redirects=False, timeout=30)
+    log = assistant.log_file.read_text(errors="replace")
+    assert NURSE_TOKEN not in log and wrong not in log
+
+
+def test_the_nurses_token_is_compared_in_constant_time():
+    source = (PROJECT_ROOT / "webapp" / "nurse.py").read_text()
+    plain_comparisons = [line for line in source.splitlines() if "token" in line and re.search(r"[=!]=", line)]
+    assert not plain_comparisons, plain_comparisons
+    assert source.count("hmac.compare_digest(") >= 3
