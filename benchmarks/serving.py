@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,10 +85,11 @@ def resident_mb(process_group: int) -> Dict[str, float]:
     memory = {"rasa_server_mb": 0.0, "action_server_mb": 0.0}
     for line in listing.splitlines():
         rss_kb, _, args = line.strip().partition(" ")
-        if "rasa run actions" in args:
+        if "-m actions.server" in args:
             memory["action_server_mb"] += int(rss_kb) / 1024
         elif "rasa run" in args:
             memory["rasa_server_mb"] += int(rss_kb) / 1024
+    assert memory["rasa_server_mb"] and memory["action_server_mb"], f"a server was not found in:\n{listing}"
     memory["total_mb"] = memory["rasa_server_mb"] + memory["action_server_mb"]
     return {key: round(value) for key, value in memory.items()}
 
@@ -140,14 +142,16 @@ async def concurrent(url: str, conversations: int, texts: List[str]) -> Dict[str
             "throughput_per_s": round(len(latencies) / elapsed, 1), "p95_ms": round(percentile(latencies, 0.95), 1)}
 
 
-def stock_endpoints(workdir: Path) -> Path:
-    """endpoints.yml with Rasa's own SQL tracker store, for the baseline."""
+def stock_settings(workdir: Path) -> Dict[str, str]:
+    """Server settings for the baseline: Rasa's own SQL tracker store, channels and response
+    generator, so that nothing of serving/, channels/ or grounding/ is loaded."""
     text = (PROJECT_ROOT / "endpoints.yml").read_text()
     ours = "type: serving.cached_sql_tracker_store.CachedSQLTrackerStore"
     assert ours in text, "endpoints.yml no longer names our tracker store: update benchmarks/serving.py"
-    stock = workdir / "stock-endpoints.yml"
-    stock.write_text(text.replace(ours, "type: SQL"))
-    return stock
+    endpoints, credentials = workdir / "stock-endpoints.yml", workdir / "stock-credentials.yml"
+    endpoints.write_text(re.sub(r"\nnlg:\n(  .*\n)+", "\n", text.replace(ours, "type: SQL")))
+    credentials.write_text("rest:\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n  session_persistence: true\n")
+    return {"ENDPOINTS_FILE": str(endpoints), "CREDENTIALS_FILE": str(credentials)}
 
 
 def measure(model: Path, workdir: Path, quick: bool, **server_env: str) -> Dict:
@@ -227,8 +231,8 @@ def main() -> int:
             print(f"{name}: training from scratch...", flush=True)
             seconds = train(config, workdir / "models", name)
             print(f"{name}: measuring...", flush=True)
-            # The baseline is stock Rasa throughout: its own tracker store too.
-            server_env = {"ENDPOINTS_FILE": str(stock_endpoints(workdir))} if name == "baseline" else {}
+            # The baseline is stock Rasa throughout: its own tracker store and channels too.
+            server_env = stock_settings(workdir) if name == "baseline" else {}
             results[name] = {"training_s": round(seconds, 1),
                              **measure(workdir / "models" / f"{name}.tar.gz", workdir / name, args.quick, **server_env)}
         results["detector"] = detector_ms()

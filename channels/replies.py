@@ -1,13 +1,10 @@
-"""Replies the channel gives without asking the model."""
+"""Replies the channels give without asking the model."""
 from __future__ import annotations
 
-import os
 from typing import Any, Dict, Text
 
-
-def clinic_phone() -> Text:
-    # The same setting as the web page's "Talk to a person" (webapp/settings.py).
-    return os.environ.get("CLINIC_PHONE", "+1 555 0100")
+# The same settings as the web page's "Talk to a person" and red banner.
+from webapp.settings import load_settings
 
 
 def empty_message_reply(sender: Text) -> Dict[Text, Any]:
@@ -15,10 +12,11 @@ def empty_message_reply(sender: Text) -> Dict[Text, Any]:
 
 
 def unavailable_text() -> Text:
+    settings = load_settings()
     return (
         "Sorry, I can't answer right now. Please try again in a few minutes. "
-        f"To talk to a person, call the clinic at {clinic_phone()}. "
-        f"If you feel very unwell, call {os.environ.get('EMERGENCY_NUMBER', '911')}."
+        f"To talk to a person, call the clinic at {settings.clinic_phone}. "
+        f"If you feel very unwell, call {settings.emergency_number}."
     )
 
 

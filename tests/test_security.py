@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,19 @@ def test_the_nurses_token_is_compared_in_constant_time():
     plain_comparisons = [line for line in source.splitlines() if "token" in line and re.search(r"[=!]=", line)]
     assert not plain_comparisons, plain_comparisons
     assert source.count("hmac.compare_digest(") >= 3
+
+
+def test_every_installed_package_is_the_pinned_version_and_pip_check_is_clean():
+    pins = {}
+    for line in (PROJECT_ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned to one version: {line}"
+            pins[name.lower().replace("_", "-")] = version
+    pip = [sys.executable, "-m", "pip"]
+    frozen = subprocess.run(pip + ["freeze", "--exclude-editable"], capture_output=True, text=True, check=True).stdout
+    installed = {n.lower().replace("_", "-"): v for n, _, v in (line.partition("==") for line in frozen.splitlines() if "==" in line)}
+    assert {name: installed.get(name) for name in pins if installed.get(name) != pins[name]} == {}
+    assert pins["rasa"] == "3.6.21", "3.6.21 has the fix for CVE-2024-49375"
+    check = subprocess.run(pip + ["check"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
