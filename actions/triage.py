@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologises_on_error
-from triage.messages import escalation_payload, escalation_text
+from triage.messages import escalation_reply
 from triage.rules import load_rulebook
 
 FAQ_INTENT = "faq"
@@ -17,10 +17,10 @@ TRIAGE_APOLOGY = (
 
 
 def send_escalation(dispatcher: CollectingDispatcher, level: Text, reasons: List[Text]) -> None:
-    """The escalation contract: the plain-words message, then the payload for banners and tests."""
-    rulebook = load_rulebook()
-    dispatcher.utter_message(text=escalation_text(level, reasons, rulebook))
-    dispatcher.utter_message(json_message=escalation_payload(level, reasons, rulebook))
+    """The escalation (triage.messages.escalation_reply) as two messages: words, then payload."""
+    reply = escalation_reply(level, reasons, load_rulebook())
+    dispatcher.utter_message(text=reply["text"])
+    dispatcher.utter_message(json_message=reply["custom"])
 
 
 class ActionAnswerAfterRedFlag(Action):

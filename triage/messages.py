@@ -53,13 +53,17 @@ def general_sign_text(level: Optional[str], rule_ids: List[str], rulebook: RuleB
             "I can't tell what it means for you, but your doctor can check.")
 
 
+def escalation_reply(level: str, rule_ids: List[str], rulebook: RuleBook) -> Dict:
+    """The escalation contract: the plain-words message and the payload for banners and tests."""
+    return {"text": escalation_text(level, rule_ids, rulebook), "custom": escalation_payload(level, rule_ids, rulebook)}
+
+
 def red_flag_reply(red_flags: Dict, rulebook: RuleBook) -> Optional[Dict]:
     """The reply to a message the red-flag detector flagged (its "red_flags" parse data): the
-    escalation and its payload for a sign the patient reports, or why a sign matters when they
-    ask about it in general. None when nothing was flagged."""
+    escalation for a sign the patient reports, or why a sign matters when they ask about it in
+    general. None when nothing was flagged."""
     if red_flags.get("level"):
-        return {"text": escalation_text(red_flags["level"], red_flags["reasons"], rulebook),
-                "custom": escalation_payload(red_flags["level"], red_flags["reasons"], rulebook)}
+        return escalation_reply(red_flags["level"], red_flags["reasons"], rulebook)
     if red_flags.get("general_level"):
         return {"text": general_sign_text(red_flags["general_level"], red_flags["general_reasons"], rulebook)}
     return None
