@@ -7,8 +7,11 @@ from typing import Any, Dict, Text
 from webapp.settings import load_settings
 
 
+EMPTY_MESSAGE_TEXT = "I did not get any words. Please type your question."
+
+
 def empty_message_reply(sender: Text) -> Dict[Text, Any]:
-    return {"recipient_id": sender, "text": "I did not get any words. Please type your question."}
+    return {"recipient_id": sender, "text": EMPTY_MESSAGE_TEXT}
 
 
 def unavailable_text() -> Text:

@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 
-from channels.replies import empty_message_reply, unavailable_text
+from channels.replies import EMPTY_MESSAGE_TEXT, unavailable_text
 from channels.rest import request_problem
 from channels.safe_handling import Outcome, pass_to_rasa
 
@@ -62,7 +62,7 @@ class ValidatingSocketIOInput(SocketIOInput):
                 on_new_message, data["message"], output, sender, self.name(), metadata, replies_sent=lambda: output.sent
             )
             if outcome is Outcome.EMPTY:
-                await output.send_text_message(sender, empty_message_reply(sender)["text"])
+                await output.send_text_message(sender, EMPTY_MESSAGE_TEXT)
             elif outcome in (Outcome.FAILED, Outcome.NOT_STORED):
                 await output.send_text_message(sender, unavailable_text())
 
