@@ -1,4 +1,4 @@
-"""Custom actions, one module per concern, served by `rasa run actions` on ACTION_PORT.
+"""Custom actions, one module per concern, served by `python -m actions.server` on ACTION_PORT.
 
 FAQ answers need no custom action: Rasa's response selector picks them and
 grounding.nlg adds their citation.

@@ -87,7 +87,7 @@ def resident_mb(process_group: int) -> Dict[str, float]:
         rss_kb, _, args = line.strip().partition(" ")
         if "-m actions.server" in args:
             memory["action_server_mb"] += int(rss_kb) / 1024
-        elif "rasa run" in args:
+        elif "rasa_server.py run" in args:
             memory["rasa_server_mb"] += int(rss_kb) / 1024
     assert memory["rasa_server_mb"] and memory["action_server_mb"], f"a server was not found in:\n{listing}"
     memory["total_mb"] = memory["rasa_server_mb"] + memory["action_server_mb"]

@@ -12,6 +12,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from socketio import AsyncServer, packet
 
 from channels.replies import EMPTY_MESSAGE_TEXT, unavailable_text
 from channels.rest import request_problem
@@ -42,6 +43,7 @@ class ValidatingSocketIOInput(SocketIOInput):
         webhook = super().blueprint(on_new_message)
         # Takes the place of Rasa's handler for the same event, registered just above.
         self.sio.on(self.user_message_evt, namespace=self.namespace)(self._message_handler(on_new_message))
+        _accept_text_packets_only(self.sio)
         return webhook
 
     def _message_handler(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
@@ -67,6 +69,22 @@ class ValidatingSocketIOInput(SocketIOInput):
                 await output.send_text_message(sender, unavailable_text())
 
         return handle_message
+
+
+def _accept_text_packets_only(sio: AsyncServer) -> None:
+    """python-socketio 5.9 (newer ones drop Rasa's replies, RasaHQ/rasa#13027) keeps every binary
+    attachment a packet announces, without limit (CVE-2026-48804): 150 attachments of 400 KB grew
+    the Rasa server by 51 MB. Chat widgets send text, so a binary packet ends its connection."""
+    handle_message = sio._handle_eio_message
+
+    async def handle_text_message(eio_sid: Text, data: Any) -> None:
+        if isinstance(data, str) and not data.startswith((str(packet.BINARY_EVENT), str(packet.BINARY_ACK))):
+            await handle_message(eio_sid, data)
+            return
+        sio._binary_packet.pop(eio_sid, None)
+        await sio.eio.disconnect(eio_sid)
+
+    sio.eio.on("message", handle_text_message)
 
 
 def _metadata(value: Any) -> Optional[Dict[Text, Any]]:

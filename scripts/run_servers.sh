@@ -27,11 +27,9 @@ if [[ $servers == *" actions "* ]]; then
   "$bin/python" -m actions.server &
   pids+=($!)
 fi
-# Rasa's HTTP API stays off unless RASA_API_TOKEN is set; then every call must carry it.
-api_args=()
-if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
 if [[ $servers == *" rasa "* ]]; then
-  "$bin/rasa" run "${api_args[@]}" --model "$model" --port "$RASA_PORT" \
+  # rasa run; its HTTP API stays off unless RASA_API_TOKEN is set, and then needs the token.
+  "$bin/python" scripts/rasa_server.py run --model "$model" --port "$RASA_PORT" \
     --credentials "${CREDENTIALS_FILE:-credentials.yml}" --endpoints "${ENDPOINTS_FILE:-endpoints.yml}" --cors $cors_origins &
   pids+=($!)
 fi

@@ -95,7 +95,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 f"Cannot use the conversation database at {_where(self.engine.url)} "
                 f"({type(error).__name__}: {str(error.orig if hasattr(error, 'orig') else error).splitlines()[0][:200]}). "
                 "Start the database, or set TRACKER_STORE_URL to one that this server can reach and write."
-            ) from error
+            ) from None  # the reason above says it all; the driver's traceback would bury it
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         try:

@@ -232,3 +232,28 @@ def test_socketio_answers_every_kind_of_bad_input_and_goes_on(assistant, faq_ans
     assert first_texts[11] == faq_answer.split("\n\n")[0]
     texts = [event["text"] for event in stored_user_texts(assistant, session)]
     assert texts[:2] == ["😀😀😀", "greet"] and texts[-1] == FAQ_QUESTION and len(texts) == 4
+
+
+def test_a_binary_socketio_packet_ends_its_connection(assistant, faq_answer):
+    """python-socketio 5.9 would keep every attachment such a packet announces (CVE-2026-48804)."""
+    import asyncio
+
+    import socketio
+
+    async def announce_a_million_attachments() -> bool:
+        client = socketio.AsyncClient()
+        await client.connect(assistant.rasa_url, socketio_path="/socket.io", transports=["polling"])
+        await client.eio.send('51000000-["user_uttered",{"_placeholder":true,"num":0}]')
+        for _ in range(20):
+            if not client.connected:
+                return True
+            await client.eio.send(b"\x01" * 400_000)
+            await asyncio.sleep(0.5)
+        await client.disconnect()
+        return False
+
+    assert asyncio.run(announce_a_million_attachments()), "the server kept taking attachments"
+    session = new_sender()
+    (reply,) = asyncio.run(_socket_exchange(assistant.rasa_url, [{"message": FAQ_QUESTION, "session_id": session}], session))
+    assert reply[0]["text"] == faq_answer.split("\n\n")[0]
+

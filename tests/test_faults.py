@@ -47,8 +47,9 @@ def test_red_flags_escalate_without_the_action_server(without_action_server):
 
 def test_what_needs_the_action_server_gets_an_apology_with_the_phone_number(without_action_server):
     reply = without_action_server.send("down-check", "check my symptoms")
-    assert unavailable_text() in texts(reply)
+    assert texts(reply).count(unavailable_text()) == 1, reply
     assert "call the clinic at +1 555 0100" in unavailable_text()
+    assert not any(m.get("buttons") for m in reply), "the check is paused, not asking questions it cannot read"
     reply = without_action_server.send("down-check", FAQ_QUESTION)
     assert any("Source: What Is a Ductogram?" in text for text in texts(reply)), "the conversation must go on"
 
@@ -104,6 +105,35 @@ def test_a_symptom_check_goes_on_after_both_servers_restart(model_path, tmp_path
         assert reply[-1]["text"] == "Does it come out by itself, or only when you squeeze?", reply
     finally:
         second.stop()
+
+
+def test_an_action_server_outage_mid_check_pauses_the_check_and_still_escalates(model_path, tmp_path):
+    first = start_assistant(model_path, tmp_path)
+    try:
+        for sender in ("outage-answer", "outage-red-flag"):
+            reply = first.send(sender, "check my symptoms")
+            reply = first.send(sender, click(reply, "Milky"))
+            assert reply[-1]["text"] == "Does it come from one breast or both?"
+    finally:
+        first.stop()
+    # Same tracker.db, no action server.
+    rasa_alone = start_assistant(model_path, tmp_path, SERVERS="rasa", ACTION_PORT=str(free_port()))
+    try:
+        reply = rasa_alone.send("outage-answer", "From one breast")
+        assert texts(reply).count(unavailable_text()) == 1, reply
+        assert not any(m.get("buttons") for m in reply), "no question the check cannot read"
+
+        reply = rasa_alone.send("outage-red-flag", "now there is blood coming out of my nipple")
+        assert triage_of(reply)["level"] == "urgent"
+        assert texts(reply).count(unavailable_text()) == 1, reply
+        assert not any(m.get("buttons") for m in reply), reply
+
+        for sender in ("outage-answer", "outage-red-flag"):
+            reply = rasa_alone.send(sender, FAQ_QUESTION)
+            assert "Source: What Is a Ductogram?" in reply[0]["text"]
+            assert unavailable_text() not in texts(reply), "the paused check no longer apologises at every message"
+    finally:
+        rasa_alone.stop()
 
 
 @pytest.mark.parametrize("url", ["postgresql://nobody@127.0.0.1:{port}/rasa", "sqlite:////proc/no-such-dir/tracker.db"])

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,9 @@ def test_the_api_when_asked_for_requires_its_token(model_path, tmp_path):
         assert requests.get(f"{running.rasa_url}/status", params={"token": "wrong"}, timeout=10).status_code == 401
         assert requests.get(f"{running.rasa_url}/status", params={"token": token}, timeout=10).status_code == 200
         assert token not in running.log_file.read_text(errors="replace")
+        for pid in _pids_of(running):
+            assert token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes(), "every local user can read it in ps"
+        assert token in _environment_of(_server_pid(running, b"rasa_server.py\0run")).values()
     finally:
         running.stop()
 
@@ -103,10 +107,60 @@ def _environment_of(pid: int) -> dict:
     return dict(item.decode(errors="replace").split("=", 1) for item in raw if b"=" in item)
 
 
+def _pids_of(running: RunningAssistant) -> list:
+    group = os.getpgid(running.process.pid)
+    return [int(p) for p in subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True).stdout.split()]
+
+
+def _server_pid(running: RunningAssistant, command: bytes) -> int:
+    """The one process of `running` whose command line holds `command`."""
+    (pid,) = [pid for pid in _pids_of(running) if command in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return pid
+
+
+def _gzip_bomb(unpacked_mb: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+    chunk = b"\0" * (1024 * 1024)
+    return b"".join(packer.compress(chunk) for _ in range(unpacked_mb)) + packer.flush()
+
+
+def _peak_memory_mb(pid: int) -> float:
+    (line,) = [line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM")]
+    return int(line.split()[1]) / 1024
+
+
+def test_a_compressed_request_body_is_refused_before_it_is_unpacked(assistant: RunningAssistant):
+    """aiohttp 3.9 unpacks a gzip body before checking its size (CVE-2025-69223): 0.5 MB took the
+    web server from 43 MB to 559 MB. The web server refuses such bodies unopened."""
+    bomb = _gzip_bomb(256)
+    web_server = _server_pid(assistant, b"webapp.server")
+    before = _peak_memory_mb(web_server)
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"}
+    for method, path in (("POST", "/nurse/sign-in"), ("GET", "/")):
+        refused = requests.request(method, f"{assistant.web_url}{path}", data=bomb, headers=headers, timeout=30)
+        assert refused.status_code == 415, (path, refused.status_code)
+    assert _peak_memory_mb(web_server) - before < 64, "the body was unpacked"
+    assert requests.get(f"{assistant.web_url}/", timeout=10).status_code == 200
+
+    # The Rasa server (Sanic) does not unpack bodies: the same bomb is malformed JSON to it.
+    reply = requests.post(f"{assistant.rasa_url}/webhooks/rest/webhook", data=bomb,
+                          headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}, timeout=30)
+    assert reply.status_code == 400
+    assert assistant.send("after-bomb", "what is a ductogram?")
+
+
+def test_the_web_server_parses_requests_with_aiohttps_c_parser(assistant: RunningAssistant):
+    """Request-smuggling advisories for aiohttp 3.9 (CVE-2024-52304, CVE-2025-53643) concern only
+    its pure-Python parser, used when the C parser is missing or AIOHTTP_NO_EXTENSIONS is set."""
+    from aiohttp import web_protocol
+
+    assert web_protocol.HttpRequestParser.__module__ == "aiohttp._http_parser"
+    web_server = _server_pid(assistant, b"webapp.server")
+    assert "AIOHTTP_NO_EXTENSIONS" not in _environment_of(web_server)
+
+
 def test_telemetry_is_off_in_every_server(assistant: RunningAssistant):
-    group = os.getpgid(assistant.process.pid)
-    pids = [int(p) for p in subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True).stdout.split()]
-    servers = [pid for pid in pids if b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    servers = [pid for pid in _pids_of(assistant) if b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     assert len(servers) >= 3, "expected the action, Rasa and web servers"
     assert all(_environment_of(pid).get("RASA_TELEMETRY_ENABLED") == "false" for pid in servers)
 
