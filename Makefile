@@ -118,6 +118,7 @@ test-conversations: $(MODEL)
 
 evaluate: $(MODEL)
 	$(PYTHON_VENV) -m quality.holdout --model $(MODEL)
+	$(PYTHON_VENV) -m quality.red_flag_eval --json $(RESULTS_DIR)/red_flags.json
 
 # Speed targets are measured here, not asserted in timed tests.
 bench: $(INSTALLED)

@@ -1,70 +1,64 @@
-"""Finds the rule book's signs in a message, with their context (medspaCy ConText).
+"""Finds the rule book's signs in a message by composition, with their context.
 
-A sign counts as reported now ("active") unless it is negated ("no blood"), about
-someone else ("my mother had a lump"), in the past and over ("I had a lump years
-ago"), or part of a general or hypothetical question ("what does bloody discharge
-mean?"). General questions still get an educational answer from the caller.
+Words are read in any inflection and with the domain's typos corrected (triage/language.py).
+A sign is found from a phrase of its own (`terms`) or from words of several classes near
+each other (`combine`), all listed in data/red_flags.yml. Each finding then gets its
+context from the cues listed there:
+- negated ("no blood"), past and over ("I had a lump years ago"), or named in a general
+  or hypothetical question ("what does bloody discharge mean?"): not reported now;
+- whose it is: the writer's, or another person's ("my husband's nipple leaks"). Another
+  person's sign counts when it is current; their history does not; when it cannot be told,
+  the sign is "unsure" and the assistant asks.
 """
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
-from typing import List, Optional
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-import medspacy
-import spacy
-from medspacy.context import ConTextRule
-from medspacy.target_matcher import TargetRule
-
+from triage.language import SpellingFixer, Word, build_nlp, read_words
 from triage.rules import AGE_SIGN, RuleBook
 
-# medspaCy keeps an empty sub-matcher when all rules are phrases; spaCy warns on each call.
 warnings.filterwarnings("ignore", message=r"\[W036\]")
 
-# Extra context triggers for how patients write; medspaCy's defaults cover the rest.
-EXTRA_CONTEXT_RULES = [
-    ConTextRule(literal, "HISTORICAL", direction="BIDIRECTIONAL")
-    for literal in [
-        "years ago", "year ago", "months ago", "last year", "in the past", "used to", "went away",
-        "has gone away", "cleared up", "cleared", "resolved", "healed", "it's gone", "is gone",
-        "gone now", "no longer", "stopped", "a while back", "long ago", "back then", "as a teenager",
-    ]
-] + [
-    ConTextRule(literal, "NEGATED_EXISTENCE", direction="FORWARD")
-    for literal in ["nothing", "none", "never had", "never noticed", "haven't had", "have not had", "haven't noticed",
-                    "have not noticed", "no sign of", "free of", "without any", "not any"]
-] + [
-    ConTextRule(literal, "NEGATED_EXISTENCE", direction="BACKWARD")
-    for literal in ["is gone", "has stopped", "not there", "at all"]
-] + [
-    # "It's not clear, it's bloody": a new clause ends the negation.
-    ConTextRule(literal, "TERMINATE", direction="TERMINATE")
-    for literal in ["it's", "it is", "its", "but it", "although", "though", "except"]
-] + [
-    ConTextRule(literal, "FAMILY", direction="FORWARD")
-    for literal in ["my mum", "my mom", "my mother", "my sister", "my aunt", "my grandmother", "my gran",
-                    "my friend", "my cousin", "my daughter", "my niece", "a friend", "my neighbour",
-                    "my neighbor", "my colleague", "someone i know", "a woman i know"]
-]
-
-# A question about a sign in general, not a report ("what does bloody discharge mean?").
-GENERAL_QUESTION = re.compile(
-    r"^\s*(what|why|how|when|which|who|is|are|does|do|can|could|should|would|will|may|might)\b"
-    r"|\bwhat if\b|\bin case\b|\bif (?:i|you|a|the|there|someone|one)\b|\bmean\??\s*$|\ba sign of\b",
-    re.IGNORECASE,
-)
-# ...unless the same sentence also reports something about the patient now.
-PERSONAL_REPORT = re.compile(
-    r"(?<!if )(?<!what if )\b(i have|i've|i’ve|ive|i got|i found|i noticed|i notice|i feel|i felt|"
-    r"i see|i saw|i keep|i am having|i'm having|im having|i am getting|i'm getting|im getting|"
-    r"i get|i've been|i have been|i woke|there is|there's|theres|there are|"
-    r"my (?:\w+ ){0,2}(?:is|are|has|have|was|were|keeps|started|feels|looks|leaks|bleeds|hurts))\b",
-    re.IGNORECASE,
-)
+# "red*" in a word class: the stem, then one of these endings.
+COLOUR_ENDINGS = ("", "s", "ish", "dish", "dy", "y", "ie", "ey", "ed", "ing", "coloured", "colored", "tinged",
+                  "tinted", "stained", "streaked", "ishy", "y-ish")
+# Words that end a part of a sentence: cues act within their part.
+CLAUSE_BREAKS = {",", ";", ":", "but", "however", "although", "though", "yet", "whereas", "except", "—",
+                 "–", "(", ")", "and", "so", "because", "cause", "cuz", "coz", "btw", "anyway", "also", "plus"}
+AUXILIARY_OPENERS = {"is", "are", "does", "do", "can", "could", "should", "would", "will", "may", "might", "has",
+                     "have", "any", "anyone"}
+QUESTION_OPENERS = {"what", "why", "how", "when", "which", "who", "is", "are", "does", "do", "can", "could",
+                    "should", "would", "will", "may", "might", "any", "anyone", "has", "have"}
+FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "'m"}
+THIRD_PERSON = {"he": "he", "his": "he", "him": "he", "she": "she", "her": "she", "hers": "she"}
+PRESENT_TENSE = {"has", "have", "is", "are", "'s", "'re", "keeps", "got", "getting", "gets", "can't", "cannot",
+                 "ca", "wo", "won't", "isn't", "feels", "looks", "seems", "says", "complains", "leaks", "bleeds",
+                 "hurts", "now", "keep", "having", "'ve", "noticed", "found", "felt", "saw", "says", "said",
+                 "told", "showed", "complained", "mentioned", "woke"}
+# "My sister had a lump": told as history. ("Was" is left out: "it wasn't there before".)
+PAST_TENSE = {"had", "'d"}
+YEAR = re.compile(r"19[5-9]\d|20[0-2]\d")
+# Signs that only give context: alone they are no symptom to report.
+CONTEXT_SIGNS = {"after_ductogram", "pregnant", "infusion_port", "same_side_as_port", "male", AGE_SIGN,
+                 "one_side", "both_sides"}
+# Signs read from the shape of the body: a shape someone has always had is not a change.
+SHAPE_SIGNS = {"nipple_inverted", "skin_change"}
+# "Not since the test" says nothing useful; the test is context, not a symptom.
+NEVER_NEGATED = {"after_ductogram"}
+# A negation reaches this many words ahead: "no pain in my breast but ..." stops at "but".
+NEGATION_REACH = 6
+EMERGENCY_SIGNS = {"breathing_trouble", "face_throat_swelling", "fainting"}
 AGE = re.compile(
-    r"\b(?:i am|i'm|i’m|im|age|aged|i turned)\s+(?:a\s+)?(\d{2,3})\b|\bin my (\d)0s\b", re.IGNORECASE
+    r"\b(?:i am|i'm|i’m|im|age|aged|i turned|she is|she's|he is|he's)\s+(?:a\s+|now\s+)?(\d{2,3})\b"
+    r"|\bin (?:my|her|his) (\d)0s\b|\b(\d{2})\s?(?:f|m|yo|y/o|yrs?|years?(?:\s|-)old|year(?:\s|-)old)\b"
+    r"|\b[fm]\s?(\d{2})\b",
+    re.IGNORECASE,
 )
+MALE_TAG = re.compile(r"\b\d{2}\s?m\b|(?<!['’])\bm\s?\d{2}\b|(?:^|[\s.,(])male\b|\bi'?m a (?:man|guy|bloke|boy|dude)\b",
+                      re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,7 +68,7 @@ class Finding:
     negated: bool = False
     general: bool = False
     historical: bool = False
-    other_person: bool = False
+    other_person: bool = False  # another person's sign that is not current (or not clearly current)
 
     @property
     def active(self) -> bool:
@@ -82,8 +76,25 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """Whose sign it is when the writer reports someone else's ("my husband's nipple leaks")."""
+
+    relation: str  # as written: "husband", "mum", "son"
+    pronoun: str  # "he", "she" or "they"
+
+
+@dataclass(frozen=True)
 class Detection:
     findings: List[Finding]
+    # Set when the active signs are another person's current signs, typed by a carer.
+    subject: Optional[Subject] = None
+    # Signs named in a way that leaves unclear whose they are or whether they are current.
+    unsure_signs: List[str] = field(default_factory=list)
+    # The writer reports a breast or nipple symptom of their own (or of the person they
+    # write about) now, whether or not a red flag is established.
+    symptom_report: bool = False
+    # A worry is voiced ("I'm scared"): a general question then gets a clarifying question.
+    worried: bool = False
 
     @property
     def active_signs(self) -> List[str]:
@@ -102,68 +113,390 @@ class Detection:
             "active_signs": self.active_signs,
             "general_signs": self.general_signs,
             "findings": [f.__dict__ for f in self.findings],
+            "subject": self.subject.__dict__ if self.subject else None,
+            "unsure_signs": list(self.unsure_signs),
+            "symptom_report": self.symptom_report,
+            "worried": self.worried,
         }
 
 
-def build_pipeline(rulebook: RuleBook) -> spacy.language.Language:
-    """Blank English + sentencizer + medspaCy target matcher and ConText: nothing to download."""
-    nlp = medspacy.load(medspacy_enable=["medspacy_target_matcher", "medspacy_context"])
-    nlp.add_pipe("sentencizer", first=True)
-    matcher = nlp.get_pipe("medspacy_target_matcher")
-    matcher.add([TargetRule(term, sign.id) for sign in rulebook.signs.values() for term in sign.terms])
-    matcher.add([TargetRule(regex, sign.id, pattern=regex) for sign in rulebook.signs.values() for regex in sign.patterns])
-    nlp.get_pipe("medspacy_context").add(EXTRA_CONTEXT_RULES)
-    return nlp
+# A phrase as a sequence of word keys; a key ending in "*" is a colour stem.
+Phrase = Tuple[str, ...]
 
 
-def _context_categories(ent) -> set:
-    """ConText categories that modify this finding, ignoring triggers inside the finding
-    itself ("can't breathe", "pain is not going away")."""
-    categories = set()
-    for modifier in ent._.modifiers:
-        trigger_start, trigger_end = modifier.modifier_span
-        if trigger_start >= ent.start and trigger_end <= ent.end:
-            continue
-        categories.add(modifier.category)
-    return categories
+@dataclass(frozen=True)
+class Hit:
+    sign: str
+    start: int  # word positions in the message
+    end: int
+    key: int  # the word that carries the sign; context is read around it
+
+
+class _Matcher:
+    """Phrases over word forms, indexed by their first key."""
+
+    def __init__(self, phrases: Iterable[Tuple[Phrase, str]]) -> None:
+        self.by_first: Dict[str, List[Tuple[Phrase, str]]] = {}
+        self.stems: List[Tuple[Phrase, str]] = []
+        for phrase, label in phrases:
+            if phrase[0].endswith("*"):
+                self.stems.append((phrase, label))
+            else:
+                self.by_first.setdefault(phrase[0], []).append((phrase, label))
+
+    def find(self, words: Sequence[Word], lo: int = 0, hi: Optional[int] = None) -> List[Tuple[int, int, str]]:
+        hi = len(words) if hi is None else hi
+        found = []
+        for i in range(lo, hi):
+            candidates = [c for form in words[i].forms for c in self.by_first.get(form, [])] + self.stems
+            for phrase, label in candidates:
+                if i + len(phrase) <= hi and all(_matches(key, words[i + k]) for k, key in enumerate(phrase)):
+                    found.append((i, i + len(phrase), label))
+        return found
+
+
+def _matches(key: str, word: Word) -> bool:
+    if key == "_":
+        return word.text.isalnum()
+    if key.endswith("*"):
+        stem = key[:-1]
+        return any(form.startswith(stem) and form[len(stem):].lstrip("-") in COLOUR_ENDINGS for form in word.forms)
+    return key in word.forms
 
 
 class RedFlagDetector:
     def __init__(self, rulebook: RuleBook) -> None:
         self.rulebook = rulebook
-        self.nlp = build_pipeline(rulebook)
+        self.nlp = build_nlp()
+        lemmas = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        self._lemma = lambda word: str(lemmas.get(word, word)).lower()
+        self.fixer = SpellingFixer(self._domain_words())
+        context = rulebook.context
+        self.terms = _Matcher(
+            (self._phrase(term), sign.id) for sign in rulebook.signs.values() for term in sign.terms
+        )
+        self.classes = _Matcher(
+            (self._phrase(word), name) for name, words in rulebook.word_classes.items() for word in words
+        )
+        self.not_in = _Matcher(
+            (self._phrase(phrase), sign.id) for sign in rulebook.signs.values() for phrase in sign.not_in
+        )
+        cue_lists = {k: v for k, v in context.items() if k != "relations"}
+        # Cues keep their tense: "cleared" must not match "clear", nor "had" match "has".
+        self.cues = _Matcher((self._phrase(cue, lemmas=False), name) for name, cues in cue_lists.items() for cue in cues)
+        self.relations: Dict[str, str] = {
+            relation: pronoun for pronoun, words in (context.get("relations") or {}).items() for relation in words
+        }
+        self.relation_matcher = _Matcher((self._phrase(r, lemmas=False), r) for r in self.relations)
+        self.patterns = [
+            (re.compile(regex, re.IGNORECASE), sign.id) for sign in rulebook.signs.values() for regex in sign.patterns
+        ]
+
+    def _domain_words(self) -> Set[str]:
+        phrases = [t for sign in self.rulebook.signs.values() for t in sign.terms]
+        phrases += [w for words in self.rulebook.word_classes.values() for w in words]
+        phrases += ["ductogram", "galactogram", "mammogram", "discharge", "nipple", "breast", "prolactin"]
+        return {w for phrase in phrases for w in re.findall(r"[a-z]+", phrase.lower())}
+
+    def _phrase(self, text: str, lemmas: bool = True) -> Phrase:
+        if text.endswith("*"):
+            return (text.lower(),)
+        tokens = (token.text.lower().replace("\u2019", "'") for token in self.nlp.tokenizer(str(text)))
+        return tuple(self._lemma(t) if lemmas else t for t in tokens)
+
+    # The message -----------------------------------------------------------------------------
 
     def detect(self, text: str) -> Detection:
-        doc = self.nlp(text or "")
-        findings = []
-        for sentence in doc.sents:
-            general = bool(GENERAL_QUESTION.search(sentence.text)) and not PERSONAL_REPORT.search(sentence.text)
-            for ent in sentence.ents:
-                if self._excluded(ent, sentence.text.lower()):
-                    continue
-                context = _context_categories(ent)
-                findings.append(
-                    Finding(
-                        sign=ent.label_,
-                        text=ent.text,
-                        negated="NEGATED_EXISTENCE" in context,
-                        general=general or ("HYPOTHETICAL" in context and not PERSONAL_REPORT.search(sentence.text)),
-                        historical="HISTORICAL" in context,
-                        other_person="FAMILY" in context,
-                    )
-                )
-            age_finding = self._age(sentence.text, general)
-            if age_finding:
-                findings.append(age_finding)
-        return Detection(findings)
+        text = (text or "").replace("\u2019", "'")
+        doc = self.nlp(text)
+        words = read_words(doc, self.fixer, self._lemma)
+        sentences = _spans(words, lambda w: w.sentence)
+        clause_of = _clauses(words)
+        cues = self._cues(words)
+        hits = self._hits(words, sentences, text, doc)
+        owners = self._owners(words, sentences, cues)
+        after_test = any(h.sign == "after_ductogram" for h in hits)
+        findings: List[Finding] = []
+        unsure: List[str] = []
+        others: List[Subject] = []
+        report = False
+        for hit in hits:
+            finding, other, is_unsure = self._judge(hit, words, sentences, clause_of, cues, owners, after_test)
+            findings.append(finding)
+            if is_unsure:
+                unsure.append(hit.sign)
+            if other and finding.active:
+                others.append(other)
+            if finding.active and hit.sign not in CONTEXT_SIGNS:
+                report = True
+        findings += self._age_and_sex(text, words, findings, others)
+        subject = others[0] if others else None
+        if subject and subject.pronoun == "he" and any(f.active for f in findings):
+            findings.append(Finding("male", subject.relation))
+        worried = any(label == "worry" for label, _s, _e in cues)
+        return Detection(findings, subject, sorted(set(unsure)), report, worried)
 
-    def _excluded(self, ent, sentence_text: str) -> bool:
-        sign = self.rulebook.signs.get(ent.label_)
-        return bool(sign and any(phrase in sentence_text for phrase in sign.not_in if ent.text.lower() in phrase))
+    def _cues(self, words: Sequence[Word]) -> List[Tuple[str, int, int]]:
+        found = [(label, start, end) for start, end, label in self.cues.find(words)]
+        # "in 2010": a year gone by.
+        found += [
+            ("past", i, i + 2) for i in range(len(words) - 1)
+            if words[i].text.lower() == "in" and YEAR.fullmatch(words[i + 1].text)
+        ]
+        # A cue inside a longer cue takes the longer one's meaning: "not sure" is no negation,
+        # "never came back" is no recurrence.
+        kept = [
+            (label, s, e)
+            for label, s, e in found
+            if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) and label2 != label for label2, s2, e2 in found)
+        ]
+        return [cue for cue in kept if cue[0] != "not_negation"]
 
-    def _age(self, sentence_text: str, general: bool) -> Optional[Finding]:
-        for match in AGE.finditer(sentence_text):
-            age = int(match.group(1)) if match.group(1) else int(match.group(2)) * 10
+    def _hits(self, words: Sequence[Word], sentences, text: str, doc) -> List[Hit]:
+        hits: List[Hit] = []
+        for start, end, sign in self.terms.find(words):
+            hits.append(Hit(sign, start, end, start))
+        class_hits = self.classes.find(words)
+        by_class: Dict[str, List[Tuple[int, int]]] = {}
+        for start, end, name in class_hits:
+            by_class.setdefault(name, []).append((start, end))
+        for sign in self.rulebook.signs.values():
+            for combination in sign.combine:
+                if not combination.needs:
+                    hits += self._combined(sign.id, combination, by_class, words, sentences)
+        for regex, sign in self.patterns:
+            for match in regex.finditer(text):
+                span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+                if span is not None:
+                    hits.append(Hit(sign, span.start, span.end, span.start))
+        hits = [h for h in hits if not self._blocked(h, words)]
+        # Combinations that count only beside another sign ("a rash" after the test).
+        present = {h.sign for h in hits}
+        for sign in self.rulebook.signs.values():
+            for combination in sign.combine:
+                if combination.needs in present:
+                    hits += self._combined(sign.id, combination, by_class, words, sentences)
+        return _dedupe(hits)
+
+    def _combined(self, sign, combination, by_class, words, sentences) -> List[Hit]:
+        lists = [by_class.get(name, []) for name in combination.classes]
+        if not all(lists):
+            return []
+        found: List[Hit] = []
+        for key_start, key_end in lists[0]:
+            sentence = words[key_start].sentence
+            allowed = {sentence}
+            if combination.across_sentences and _short(words, sentences[sentence]):
+                allowed |= {sentence - 1, sentence + 1}
+            chosen = [(key_start, key_end)]
+            for others in lists[1:]:
+                near = [
+                    (s, e) for s, e in others
+                    if (s, e) != (key_start, key_end) and words[s].sentence in allowed
+                    and (words[s].sentence != sentence
+                         or _word_gap(words, (key_start, key_end), (s, e)) <= combination.within)
+                ]
+                if not near:
+                    break
+                nearest = min(near, key=lambda span: _gap((key_start, key_end), span))
+                # Words of the class right next to it join the span, so that a cue there
+                # ("can't catch her breath") is part of the sign, not its context.
+                chosen += [span for span in near if span == nearest or _gap(nearest, span) == 0]
+            else:
+                same = [c for c in chosen if words[c[0]].sentence == sentence]
+                found.append(Hit(sign, min(s for s, _ in same), max(e for _, e in same), key_start))
+        return found
+
+    def _blocked(self, hit: Hit, words: Sequence[Word]) -> bool:
+        """Inside a phrase that means something else ("blood test", "red patch")."""
+        sentence = words[hit.key].sentence
+        lo = min(i for i, w in enumerate(words) if w.sentence == sentence)
+        hi = max(i for i, w in enumerate(words) if w.sentence == sentence) + 1
+        for start, end, sign in self.not_in.find(words, lo, hi):
+            if sign == hit.sign and start <= hit.key < end:
+                return True
+        return False
+
+    def _owners(self, words: Sequence[Word], sentences, cues) -> List[Tuple[str, Optional[Subject]]]:
+        """Per sentence: "self" or "other" (with who), carried on to sentences that say neither."""
+        relation_hits = self.relation_matcher.find(words)
+        owners: List[Tuple[str, Optional[Subject]]] = []
+        current: Tuple[str, Optional[Subject]] = ("self", None)
+        last_relation: Optional[Subject] = None
+        for number, (lo, hi) in enumerate(sentences):
+            texts = [w.text.lower() for w in words[lo:hi]]
+            relation = None
+            for start, end, name in relation_hits:
+                before = {w.text.lower() for w in words[max(lo, start - 4):start]}
+                after = words[end].text.lower() if end < hi else ""
+                if lo <= start < hi and (before & {"my", "our", "his", "her"} or after == "'s"):
+                    relation = Subject(name, self.relations[name])
+                    break
+            pronoun = next((THIRD_PERSON[t] for t in texts if t in THIRD_PERSON), None)
+            possessive = _body_owner(texts)
+            if possessive == "self":
+                current = ("self", None)
+            elif relation and (possessive in (None, "other")):
+                current = ("other", relation)
+                last_relation = relation
+            elif possessive == "other" or (pronoun and not (FIRST_PERSON & set(texts))):
+                who = last_relation or Subject("him" if pronoun == "he" else "her" if pronoun == "she" else "them",
+                                               pronoun or "they")
+                current = ("other", who)
+            elif FIRST_PERSON & set(texts):
+                current = ("self", None)
+            owners.append(current)
+        return owners
+
+    def _judge(self, hit: Hit, words, sentences, clause_of, cues, owners, after_test: bool):
+        sentence = words[hit.key].sentence
+        lo, hi = sentences[sentence]
+        clause = clause_of[hit.key]
+        # "I had a lump. It went away.": a next sentence about "it" can close the sign.
+        follow_on = hi
+        if sentence + 1 < len(sentences) and words[hi].text.lower() in {"it", "that", "which", "this", "but", "they"}:
+            follow_on = sentences[sentence + 1][1]
+
+        def in_clause(label: str, before_only: bool = False) -> bool:
+            return any(
+                name == label and clause_of[s] == clause and not (hit.start <= s < hit.end)
+                and (not before_only or s < hit.key)
+                for name, s, _e in cues
+            )
+
+        def in_sentence(label: str) -> bool:
+            return any(name == label and lo <= s < hi and not (hit.start <= s < hit.end) for name, s, _e in cues)
+
+        text = " ".join(w.text for w in words[hit.start:hit.end])
+        negated = hit.sign not in NEVER_NEGATED and any(
+            name == "negation" and clause_of[s] == clause and s < hit.start and hit.key - e < NEGATION_REACH
+            for name, s, e in cues
+        )
+        current = in_clause("current") or any(
+            name == "current" and lo <= s < follow_on and not (hit.start <= s < hit.end) for name, s, _e in cues
+        )
+        resolved = in_clause("resolved") or any(name == "resolved" and lo <= s < follow_on for name, s, _e in cues)
+        historical = (in_sentence("past") and not in_clause("current")) or (resolved and not current)
+        if hit.sign in SHAPE_SIGNS and in_clause("long_standing"):
+            historical = True
+        question = _is_question_clause(words, clause_of, clause, hi)
+        reported_elsewhere = any(name == "report_back" for name, _s, _e in cues)
+        general = in_clause("hypothetical") or (
+            question and not (in_clause("report") or in_clause("current") or reported_elsewhere)
+        )
+        owner, who = owners[sentence]
+        other_not_current = False
+        unsure = False
+        if owner == "other" and not (negated or general or historical):
+            texts = {w.text.lower() for w in words[lo:hi]}
+            present = bool(texts & PRESENT_TENSE)
+            past = bool(texts & PAST_TENSE) and not present
+            if hit.sign in EMERGENCY_SIGNS:
+                # An emergency is current unless plainly told as history, with no test in sight.
+                other_not_current = past and not current and not after_test
+            elif past and not current:
+                other_not_current = True
+            elif not (current or present):
+                other_not_current, unsure = True, hit.sign not in CONTEXT_SIGNS
+        if owner == "self" and not (negated or general or historical or current) and hit.sign not in CONTEXT_SIGNS:
+            # "I had a fever after the test": past tense with no time said. Ask, do not guess.
+            if _plain_past(words, lo, hi) and hit.sign not in EMERGENCY_SIGNS:
+                other_not_current, unsure = True, True
+        finding = Finding(hit.sign, text, negated, general, historical, other_not_current)
+        return finding, (who if owner == "other" else None), unsure
+
+    def _age_and_sex(self, text: str, words, findings: List[Finding], others) -> List[Finding]:
+        extra = []
+        general = bool(findings) and all(f.general for f in findings)
+        for match in AGE.finditer(text):
+            number = next(g for g in match.groups() if g)
+            age = int(number) * 10 if match.group(2) else int(number)
             if self.rulebook.age_threshold <= age < 120:
-                return Finding(sign=AGE_SIGN, text=match.group(0), general=general)
-        return None
+                extra.append(Finding(sign=AGE_SIGN, text=match.group(0), general=general))
+                break
+        if MALE_TAG.search(text) and not any(f.sign == "male" for f in findings):
+            extra.append(Finding(sign="male", text="male", general=general))
+        return extra
+
+
+def _spans(words: Sequence[Word], key) -> List[Tuple[int, int]]:
+    spans: List[Tuple[int, int]] = []
+    for i, word in enumerate(words):
+        if not spans or key(words[spans[-1][0]]) != key(word):
+            spans.append((i, i + 1))
+        else:
+            spans[-1] = (spans[-1][0], i + 1)
+    return spans
+
+
+def _clauses(words: Sequence[Word]) -> List[int]:
+    clause, numbers = 0, []
+    for i, word in enumerate(words):
+        if word.text.lower() in CLAUSE_BREAKS or (i and words[i - 1].sentence != word.sentence):
+            clause += 1
+        numbers.append(clause)
+    return numbers
+
+
+def _gap(a: Tuple[int, int], b: Tuple[int, int]) -> int:
+    return max(0, max(a[0], b[0]) - min(a[1], b[1]))
+
+
+def _word_gap(words: Sequence[Word], a: Tuple[int, int], b: Tuple[int, int]) -> int:
+    """Words between two spans, not counting punctuation ("70-year-old" is three words)."""
+    lo, hi = min(a[1], b[1]), max(a[0], b[0])
+    return sum(1 for w in words[lo:hi] if any(ch.isalnum() for ch in w.text))
+
+
+def _short(words: Sequence[Word], span: Tuple[int, int]) -> bool:
+    """A short follow-up sentence ("It's brown.") that can describe the previous one."""
+    lo, hi = span
+    return sum(1 for w in words[lo:hi] if w.text.isalpha()) <= 10
+
+
+def _plain_past(words: Sequence[Word], lo: int, hi: int) -> bool:
+    """The sentence tells of the writer's sign in the simple past ("I had"), not "I've had"."""
+    for i in range(lo, hi):
+        if words[i].text.lower() == "had" and (i == lo or words[i - 1].text.lower() not in
+                                               {"have", "'ve", "has", "'s", "'d", "ve"}):
+            return True
+    return False
+
+
+def _is_question_clause(words: Sequence[Word], clause_of: List[int], clause: int, sentence_end: int) -> bool:
+    """The part of the sentence that holds the sign asks a question: it opens with a question
+    word, or it ends the sentence with "?" ("I broke out in hives, is that normal?" does not)."""
+    positions = [i for i, c in enumerate(clause_of) if c == clause and words[i].text not in CLAUSE_BREAKS]
+    if not positions:
+        return False
+    first = words[positions[0]].text.lower()
+    last_clause = clause_of[sentence_end - 1] == clause or all(
+        not w.text.isalnum() for w in words[positions[-1] + 1 : sentence_end]
+    )
+    tail = "".join(w.text for w in words[positions[-1] : sentence_end])
+    asks = last_clause and "?" in tail
+    opens_sentence = positions[0] == 0 or words[positions[0] - 1].sentence != words[positions[0]].sentence
+    # "...and has blood in it": "has" opens a question only at the start, or with a "?";
+    # "What comes out is brown" is no question without one.
+    return (first in AUXILIARY_OPENERS and opens_sentence) or asks
+
+
+def _body_owner(texts: List[str]) -> Optional[str]:
+    """Whose body part the sentence names: "my nipple" (self), "his nipple", "mum's breast" (other)."""
+    body = {"nipple", "nipples", "breast", "breasts", "boob", "boobs", "chest", "tit", "tits", "armpit", "nip"}
+    for i, token in enumerate(texts):
+        if token in body:
+            for back in range(max(0, i - 3), i)[::-1]:
+                if texts[back] in {"my", "mine"}:
+                    return "self"
+                if texts[back] in {"his", "her", "their", "'s"}:
+                    return "other"
+    return None
+
+
+def _dedupe(hits: List[Hit]) -> List[Hit]:
+    """One hit per sign and key word."""
+    unique: Dict[Tuple[str, int], Hit] = {}
+    for hit in hits:
+        unique.setdefault((hit.sign, hit.key), hit)
+    return sorted(unique.values(), key=lambda h: (h.key, h.sign))

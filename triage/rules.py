@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import yaml
 
@@ -34,12 +34,23 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Combination:
+    """Words of every class in `classes`, in one sentence within `within` words of each other."""
+
+    classes: Tuple[str, ...]
+    within: int
+    across_sentences: bool = False
+    needs: Optional[str] = None  # another sign the message must also report
+
+
+@dataclass(frozen=True)
 class Sign:
     id: str
     terms: tuple
     not_in: tuple = ()
     # Regular expressions (case-insensitive) for wordings a phrase list cannot cover.
     patterns: tuple = ()
+    combine: Tuple[Combination, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,10 @@ class RuleBook:
     rules: List[Rule]
     emergency_number: str
     age_threshold: int
+    # word class -> lay words ("red*" marks a colour stem); see data/red_flags.yml
+    word_classes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    # cue list name -> phrases; "relations" maps a pronoun to the relatives it speaks of
+    context: Dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,9 +89,14 @@ def load_rulebook(path: Path = RED_FLAGS_FILE) -> RuleBook:
             tuple(t.lower() for t in spec["terms"]),
             tuple(t.lower() for t in spec.get("not_in", [])),
             tuple(spec.get("patterns", [])),
+            tuple(
+                Combination(tuple(c["all"]), int(c["within"]), bool(c.get("across_sentences")), c.get("needs"))
+                for c in spec.get("combine", [])
+            ),
         )
         for sign_id, spec in raw["signs"].items()
     }
+    word_classes = {name: tuple(str(w).lower() for w in words) for name, words in raw.get("word_classes", {}).items()}
     rules = [
         Rule(r["id"], frozenset(r["all"]), r["level"], r["reason"], r["basis"], r["reference"], r.get("advice", ""))
         for r in raw["escalation_rules"]
@@ -86,7 +106,14 @@ def load_rulebook(path: Path = RED_FLAGS_FILE) -> RuleBook:
         unknown = rule.signs - known_signs
         if unknown or rule.level not in levels:
             raise ValueError(f"rule {rule.id}: unknown signs {sorted(unknown)} or level {rule.level}")
-    return RuleBook(levels, signs, rules, raw["emergency_number"], int(raw["age_threshold"]))
+    for sign in signs.values():
+        for combination in sign.combine:
+            missing = set(combination.classes) - set(word_classes)
+            if missing or (combination.needs and combination.needs not in signs):
+                raise ValueError(f"sign {sign.id}: unknown word classes {sorted(missing)} or sign {combination.needs}")
+    return RuleBook(
+        levels, signs, rules, raw["emergency_number"], int(raw["age_threshold"]), word_classes, raw.get("context", {})
+    )
 
 
 def assess(active_signs: Iterable[str], rulebook: RuleBook) -> Assessment:

@@ -1,0 +1,115 @@
+"""Words as the red-flag detector reads them: every inflection, and the domain's own words
+even when misspelled. Offline: spaCy's blank English, its lookup lemmatizer and the word
+frequencies shipped by the spacy-lookups-data package.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Set, Tuple
+
+import spacy
+import spacy_lookups_data
+from spacy.language import Language
+from spacy.tokens import Doc
+
+# A word this frequent (log probability) is ordinary English and is never "corrected":
+# "breath" stays "breath" although it is one letter from "breast".
+COMMON_WORD_LOG_PROB = -15.5
+# Domain words shorter than this are too close to ordinary words to correct safely.
+MIN_CORRECTED_LENGTH = 4
+
+
+def build_nlp() -> Language:
+    """Tokenizer, sentence splitter and lookup lemmatizer; nothing to download."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def common_words() -> FrozenSet[str]:
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        probabilities: Dict[str, float] = json.load(handle)
+    return frozenset(w.lower() for w, p in probabilities.items() if p >= COMMON_WORD_LOG_PROB and w.isalpha())
+
+
+def _deletes(word: str, depth: int) -> Set[str]:
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment)."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[len(a)][len(b)]
+
+
+class SpellingFixer:
+    """Corrects misspellings of the domain's own words only ("nippel", "dischrge", "brest"),
+    SymSpell-style: one edit for short words, two for long ones."""
+
+    def __init__(self, domain_words: Iterable[str]) -> None:
+        self.words = {w for w in domain_words if len(w) >= MIN_CORRECTED_LENGTH and w.isalpha()}
+        self.index: Dict[str, Set[str]] = {}
+        for word in self.words:
+            for deleted in _deletes(word, self._depth(word)):
+                self.index.setdefault(deleted, set()).add(word)
+        self.common = common_words()
+
+    @staticmethod
+    def _depth(word: str) -> int:
+        return 2 if len(word) >= 8 else 1
+
+    @lru_cache(maxsize=50_000)
+    def fix(self, word: str) -> str:
+        if len(word) < MIN_CORRECTED_LENGTH or word in self.words or word in self.common or not word.isalpha():
+            return word
+        candidates: Set[str] = set()
+        for deleted in _deletes(word, 2 if len(word) >= 7 else 1):
+            candidates |= self.index.get(deleted, set())
+        best: List[Tuple[int, str]] = sorted(
+            (_distance(word, c), c) for c in candidates if _distance(word, c) <= self._depth(c)
+        )
+        return best[0][1] if best else word
+
+
+@dataclass(frozen=True)
+class Word:
+    """One token: its text, and every form a pattern may name (lower case, corrected, lemma)."""
+
+    text: str
+    forms: FrozenSet[str]
+    index: int
+    sentence: int
+
+
+def read_words(doc: Doc, fixer: SpellingFixer, lemma_of) -> List[Word]:
+    words = []
+    for sentence_number, sentence in enumerate(doc.sents):
+        for token in sentence:
+            lower = token.text.lower().replace("\u2019", "'")
+            fixed = fixer.fix(lower)
+            forms = {lower, fixed, token.lemma_.lower(), lemma_of(fixed)}
+            words.append(Word(token.text, frozenset(forms), token.i, sentence_number))
+    return words
