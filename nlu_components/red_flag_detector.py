@@ -7,12 +7,13 @@ whatever else the message asked:
 - a sign named but unclear whose or when: "clarify_symptom" (ask one question);
 - a personal report with no red flag established: "check_symptoms" (start the check).
 The original intent is kept in red_flags.original_intent so a question can still be
-answered. DIET's own "red_flag" guess is the learned safety net: it never escalates
-(only the rules do), but when the rules find nothing it turns silence into a question.
+answered. The learned safety net (triage/safety_net.py) never escalates (only the rules
+do), but when the rules find nothing and it fires, the patient is asked a clarifying
+question. DIET's own "red_flag" guesses are ignored.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,9 +23,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from channels.message_text import FULL_TEXT_METADATA_KEY
-from triage.detector import RedFlagDetector
-from triage.rules import load_rulebook
-from triage.verdict import CHECK, CLARIFY, ESCALATE, GENERAL, Verdict, judge
+from triage.verdict import CHECK, CLARIFY, ESCALATE, GENERAL, Verdict, build_triage
 
 RED_FLAG_INTENT = "red_flag"
 CLARIFY_INTENT = "clarify_symptom"
@@ -37,14 +36,10 @@ VERDICT_INTENTS = {ESCALATE: RED_FLAG_INTENT, GENERAL: RED_FLAG_INTENT, CLARIFY:
 class RedFlagDetectorComponent(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # DIET's confidence in "red_flag" above which a message the rules found nothing in
-        # gets a clarifying question instead of an FAQ answer or "please rephrase".
-        return {"safety_net_threshold": 0.6}
+        return {}
 
-    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
-        self.rulebook = load_rulebook()
-        self.detector = RedFlagDetector(self.rulebook)
-        self.safety_net_threshold = float((config or self.get_default_config())["safety_net_threshold"])
+    def __init__(self) -> None:
+        self.triage = build_triage()
 
     @classmethod
     def create(
@@ -54,7 +49,7 @@ class RedFlagDetectorComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RedFlagDetectorComponent:
-        return cls({**cls.get_default_config(), **config})
+        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -64,23 +59,18 @@ class RedFlagDetectorComponent(GraphComponent):
     def _process(self, message: Message) -> None:
         # A long message reaches the model cut short; the red-flag check reads all of it.
         full_text = (message.get("metadata") or {}).get(FULL_TEXT_METADATA_KEY)
-        detection = self.detector.detect(full_text or message.get(TEXT) or "")
-        verdict = judge(detection, self.rulebook)
+        detection, verdict, net_score = self.triage.assess(full_text or message.get(TEXT) or "")
         intent = message.get(INTENT) or {}
-        full_ranking = message.get(INTENT_RANKING_KEY) or []
-        ranking = [r for r in full_ranking if r.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]
-        net_confidence = _safety_net_confidence(full_ranking)
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]
         if intent.get(INTENT_NAME_KEY) == RED_FLAG_INTENT:
             intent = ranking[0] if ranking else {INTENT_NAME_KEY: "nlu_fallback", "confidence": 0.0}
-        if verdict.action is None and net_confidence >= self.safety_net_threshold:
-            verdict = Verdict(CLARIFY)
         message.set(
             RED_FLAGS_KEY,
             {
                 **detection.as_dict(),
                 **_legacy_levels(verdict),
                 "verdict": verdict.as_dict(),
-                "safety_net": net_confidence,
+                "safety_net": round(net_score, 3),
                 "original_intent": intent.get(INTENT_NAME_KEY),
             },
             add_to_output=True,
@@ -90,15 +80,6 @@ class RedFlagDetectorComponent(GraphComponent):
             ranking = [intent] + [r for r in ranking if r.get(INTENT_NAME_KEY) != intent[INTENT_NAME_KEY]]
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-
-
-def _safety_net_confidence(ranking: List[Dict[Text, Any]]) -> float:
-    """DIET's confidence in "red_flag" when it is its first guess (the fallback classifier may
-    have put "nlu_fallback" above it)."""
-    guesses = [r for r in ranking if r.get(INTENT_NAME_KEY) != "nlu_fallback"]
-    if guesses and guesses[0].get(INTENT_NAME_KEY) == RED_FLAG_INTENT:
-        return float(guesses[0].get("confidence") or 0.0)
-    return 0.0
 
 
 def _legacy_levels(verdict: Verdict) -> Dict[Text, Any]:

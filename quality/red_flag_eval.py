@@ -237,12 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-misses", choices=SHOWABLE, help="list the wrong messages of a tuning set")
     parser.add_argument("--json", type=Path, help="write the figures (no message texts) to this file")
+    parser.add_argument("--rules-only", action="store_true", help="leave out the learned safety net")
     args = parser.parse_args(argv)
 
-    from triage.detector import RedFlagDetector
-    from triage.rules import load_rulebook
+    from triage.verdict import build_triage
 
-    results = run(RedFlagDetector(load_rulebook()))
+    results = run(build_triage(with_net=not args.rules_only))
     figures = {name: summarise(outcomes) for name, outcomes in results.items()}
     print(table(figures))
     skipped = [str(path.relative_to(PROJECT_ROOT)) for name, path in FORUM_FILES.items() if name not in results]

@@ -40,16 +40,22 @@ PRESENT_TENSE = {"has", "have", "is", "are", "'s", "'re", "keeps", "got", "getti
                  "told", "showed", "complained", "mentioned", "woke"}
 # "My sister had a lump": told as history. ("Was" is left out: "it wasn't there before".)
 PAST_TENSE = {"had", "'d"}
-YEAR = re.compile(r"19[5-9]\d|20[0-2]\d")
+YEAR = re.compile(r"19[5-9]\d|20[0-2]\d|(?:19)?[5-9]0'?s")
+NUMBER_WORDS = {"a", "few", "couple", "several", "many", "some", "two", "three", "four", "five", "six", "ten", "of"}
+TIME_UNITS = {"year", "years", "yr", "yrs", "decade", "decades"}
+TIME_PAST = {"ago", "back", "before", "earlier"}
 # Signs that only give context: alone they are no symptom to report.
 CONTEXT_SIGNS = {"after_ductogram", "pregnant", "infusion_port", "same_side_as_port", "male", AGE_SIGN,
                  "one_side", "both_sides"}
 # Signs read from the shape of the body: a shape someone has always had is not a change.
 SHAPE_SIGNS = {"nipple_inverted", "skin_change"}
+# Skin signs an everyday cause explains ("a rash from my bra strap").
+SKIN_SIGNS = {"nipple_rash", "hives", "spreading_redness", "skin_change", "breast_symptom"}
 # "Not since the test" says nothing useful; the test is context, not a symptom.
 NEVER_NEGATED = {"after_ductogram"}
-# A negation reaches this many words ahead: "no pain in my breast but ..." stops at "but".
-NEGATION_REACH = 6
+# A negation reaches this many words ahead, within its part of the sentence: "I haven't noticed
+# any lumps under my arm or blood"; "no pain, but ..." stops at the comma.
+NEGATION_REACH = 9
 EMERGENCY_SIGNS = {"breathing_trouble", "face_throat_swelling", "fainting"}
 AGE = re.compile(
     r"\b(?:i am|i'm|i’m|im|age|aged|i turned|she is|she's|he is|he's)\s+(?:a\s+|now\s+)?(\d{2,3})\b"
@@ -93,8 +99,10 @@ class Detection:
     # The writer reports a breast or nipple symptom of their own (or of the person they
     # write about) now, whether or not a red flag is established.
     symptom_report: bool = False
-    # A worry is voiced ("I'm scared"): a general question then gets a clarifying question.
+    # A worry is voiced ("I'm scared").
     worried: bool = False
+    # A sign was set aside as an animal's ("my dog has a lump").
+    about_animal: bool = False
 
     @property
     def active_signs(self) -> List[str]:
@@ -117,6 +125,7 @@ class Detection:
             "unsure_signs": list(self.unsure_signs),
             "symptom_report": self.symptom_report,
             "worried": self.worried,
+            "about_animal": self.about_animal,
         }
 
 
@@ -234,15 +243,12 @@ class RedFlagDetector:
         if subject and subject.pronoun == "he" and any(f.active for f in findings):
             findings.append(Finding("male", subject.relation))
         worried = any(label == "worry" for label, _s, _e in cues)
-        return Detection(findings, subject, sorted(set(unsure)), report, worried)
+        animal = any(label == "animals" for label, _s, _e in cues) and not report
+        return Detection(findings, subject, sorted(set(unsure)), report, worried, animal)
 
     def _cues(self, words: Sequence[Word]) -> List[Tuple[str, int, int]]:
         found = [(label, start, end) for start, end, label in self.cues.find(words)]
-        # "in 2010": a year gone by.
-        found += [
-            ("past", i, i + 2) for i in range(len(words) - 1)
-            if words[i].text.lower() == "in" and YEAR.fullmatch(words[i + 1].text)
-        ]
+        found += _past_times(words)
         # A cue inside a longer cue takes the longer one's meaning: "not sure" is no negation,
         # "never came back" is no recurrence.
         kept = [
@@ -368,16 +374,15 @@ class RedFlagDetector:
             return any(name == label and lo <= s < hi and not (hit.start <= s < hit.end) for name, s, _e in cues)
 
         text = " ".join(w.text for w in words[hit.start:hit.end])
-        negated = hit.sign not in NEVER_NEGATED and any(
-            name == "negation" and clause_of[s] == clause and s < hit.start and hit.key - e < NEGATION_REACH
-            for name, s, e in cues
-        )
+        negated = hit.sign not in NEVER_NEGATED and _negated(hit, words, clause_of, cues)
         current = in_clause("current") or any(
             name == "current" and lo <= s < follow_on and not (hit.start <= s < hit.end) for name, s, _e in cues
         )
         resolved = in_clause("resolved") or any(name == "resolved" and lo <= s < follow_on for name, s, _e in cues)
         historical = (in_sentence("past") and not in_clause("current")) or (resolved and not current)
-        if hit.sign in SHAPE_SIGNS and in_clause("long_standing"):
+        if hit.sign in SHAPE_SIGNS and (in_clause("long_standing") or in_clause("everyday_cause")):
+            historical = True
+        if hit.sign in SKIN_SIGNS and in_sentence("everyday_cause"):
             historical = True
         question = _is_question_clause(words, clause_of, clause, hi)
         reported_elsewhere = any(name == "report_back" for name, _s, _e in cues)
@@ -385,7 +390,11 @@ class RedFlagDetector:
             question and not (in_clause("report") or in_clause("current") or reported_elsewhere)
         )
         owner, who = owners[sentence]
-        other_not_current = False
+        sentence_words = {w.text.lower() for w in words[lo:hi]}
+        # "My dog has a lump": not for this assistant. "I have a lump and my dog is sick" still counts.
+        about_me = bool(sentence_words & {"i", "me", "i'm", "im", "i've", "ive", "myself"})
+        about_me = about_me or _body_owner([w.text.lower() for w in words[lo:hi]]) == "self"
+        other_not_current = in_clause("animals") or (in_sentence("animals") and not about_me)
         unsure = False
         if owner == "other" and not (negated or general or historical):
             texts = {w.text.lower() for w in words[lo:hi]}
@@ -398,6 +407,10 @@ class RedFlagDetector:
                 other_not_current = True
             elif not (current or present):
                 other_not_current, unsure = True, hit.sign not in CONTEXT_SIGNS
+        if general and owner == "self" and hit.sign not in CONTEXT_SIGNS and not in_clause("hypothetical"):
+            # "Should I be worried about brown discharge?": about her, or in general? Ask.
+            if FIRST_PERSON & {w.text.lower() for w in words[lo:hi]} and not negated and not historical:
+                unsure = True
         if owner == "self" and not (negated or general or historical or current) and hit.sign not in CONTEXT_SIGNS:
             # "I had a fever after the test": past tense with no time said. Ask, do not guess.
             if _plain_past(words, lo, hi) and hit.sign not in EMERGENCY_SIGNS:
@@ -454,6 +467,47 @@ def _short(words: Sequence[Word], span: Tuple[int, int]) -> bool:
     return sum(1 for w in words[lo:hi] if w.text.isalpha()) <= 10
 
 
+def _past_times(words: Sequence[Word]) -> List[Tuple[str, int, int]]:
+    """Times gone by, however written: "in 2010", "back in the 90s", "a few years back",
+    "5 yrs ago". Months and weeks are left out: "a few weeks ago" can still be now."""
+    found = []
+    texts = [w.text.lower() for w in words]
+    for i, text in enumerate(texts):
+        if text == "in" and i + 1 < len(texts):
+            year = texts[i + 2] if texts[i + 1] == "the" and i + 2 < len(texts) else texts[i + 1]
+            if YEAR.fullmatch(year):
+                found.append(("past", i, i + 2))
+        if text in TIME_UNITS and i + 1 < len(texts) and texts[i + 1] in TIME_PAST:
+            start = i
+            while start > 0 and (texts[start - 1] in NUMBER_WORDS or texts[start - 1].isdigit()):
+                start -= 1
+            if start < i:
+                found.append(("past", start, i + 2))
+    return found
+
+
+def _negated(hit: Hit, words: Sequence[Word], clause_of: List[int], cues) -> bool:
+    """A negation before the sign in its part of the sentence, or before a list it ends:
+    "no lumps, bumps, redness or discharge"."""
+    clause = clause_of[hit.key]
+    for name, start, end in cues:
+        if name != "negation" or start >= hit.start or hit.key - end >= NEGATION_REACH * 2:
+            continue
+        if clause_of[start] == clause and hit.key - end < NEGATION_REACH:
+            return True
+        # Every part between the negation and the sign is a bare item of a list.
+        between = range(clause_of[start] + 1, clause + 1)
+        if clause_of[start] < clause and all(_bare_item(words, clause_of, c) for c in between):
+            return True
+    return False
+
+
+def _bare_item(words: Sequence[Word], clause_of: List[int], clause: int) -> bool:
+    texts = [w.text.lower() for w, c in zip(words, clause_of) if c == clause and any(ch.isalnum() for ch in w.text)]
+    texts = [t for t in texts if t not in {"and", "or", "nor", "any"}]
+    return 0 < len(texts) <= 3 and not (set(texts) & (FIRST_PERSON | set(THIRD_PERSON) | PRESENT_TENSE | {"it", "there"}))
+
+
 def _plain_past(words: Sequence[Word], lo: int, hi: int) -> bool:
     """The sentence tells of the writer's sign in the simple past ("I had"), not "I've had"."""
     for i in range(lo, hi):
@@ -476,9 +530,12 @@ def _is_question_clause(words: Sequence[Word], clause_of: List[int], clause: int
     tail = "".join(w.text for w in words[positions[-1] : sentence_end])
     asks = last_clause and "?" in tail
     opens_sentence = positions[0] == 0 or words[positions[0] - 1].sentence != words[positions[0]].sentence
-    # "...and has blood in it": "has" opens a question only at the start, or with a "?";
-    # "What comes out is brown" is no question without one.
-    return (first in AUXILIARY_OPENERS and opens_sentence) or asks
+    second = words[positions[1]].text.lower() if len(positions) > 1 else ""
+    # "...and has blood in it": "has" opens a question only at the start, or with a "?".
+    # "What are the reasons for..." asks; "What comes out is brown" does not.
+    wh_question = first in {"what", "when", "where"} and second in AUXILIARY_OPENERS | {"causes", "cause", "happens"}
+    wh_question = wh_question or first in {"why", "how"}
+    return ((first in AUXILIARY_OPENERS or wh_question) and opens_sentence) or asks
 
 
 def _body_owner(texts: List[str]) -> Optional[str]:

@@ -6,10 +6,11 @@ evaluations (quality/), so that what is measured is what patients get.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from triage.detector import Detection, RedFlagDetector
 from triage.rules import RuleBook, assess
+from triage.safety_net import SafetyNet, build_safety_net
 
 # What the assistant does, most urgent first.
 ESCALATE = "escalate"  # a red flag reported now: see a doctor, or call emergency services
@@ -31,21 +32,55 @@ class Verdict:
         return dict(self.__dict__)
 
 
-def judge(detection: Detection, rulebook: RuleBook) -> Verdict:
+def judge(detection: Detection, rulebook: RuleBook, net_fires: bool = False) -> Verdict:
+    """The rules decide every level; the learned net (triage/safety_net.py) only turns silence
+    into a clarifying question."""
     reported = assess(detection.active_signs, rulebook)
     if reported.level:
         return Verdict(ESCALATE, reported.level, reported.reasons)
     if detection.unsure_signs:
-        confirmed = assess(set(detection.active_signs) | set(detection.unsure_signs), rulebook)
-        if confirmed.level in ("emergency", "urgent") or detection.symptom_report:
-            return Verdict(CLARIFY, None, [], confirmed.level, confirmed.reasons)
+        confirmed = assess(set(detection.active_signs) | set(detection.unsure_signs) | {"discharge"}, rulebook)
+        if confirmed.level == "emergency":
+            # Asking costs minutes an emergency may not have.
+            return Verdict(ESCALATE, confirmed.level, confirmed.reasons)
+        return Verdict(CLARIFY, None, [], confirmed.level, confirmed.reasons)
     asked_about = assess(detection.general_signs, rulebook)
     if asked_about.level:
         return Verdict(GENERAL, asked_about.level, asked_about.reasons)
     if detection.symptom_report:
         return Verdict(CHECK)
+    if net_fires:
+        return Verdict(CLARIFY)
     return Verdict(None)
 
 
-def judge_text(detector: RedFlagDetector, text: str) -> Verdict:
-    return judge(detector.detect(text), detector.rulebook)
+class Triage:
+    """The detector and the safety net together: what the Rasa server runs on each message."""
+
+    def __init__(self, detector: RedFlagDetector, net: Optional[SafetyNet] = None) -> None:
+        self.detector = detector
+        self.rulebook = detector.rulebook
+        self.net = net
+
+    def assess(self, text: str) -> Tuple[Detection, Verdict, float]:
+        detection = self.detector.detect(text)
+        verdict = judge(detection, self.rulebook)
+        score = 0.0
+        # A second opinion on silence, including signs the rules judged not current; not
+        # for an animal's signs, which this assistant does not cover.
+        if verdict.action is None and self.net is not None and not detection.about_animal:
+            score = self.net.score(text)
+            verdict = judge(detection, self.rulebook, net_fires=score >= self.net.threshold)
+        return detection, verdict, score
+
+
+def build_triage(rulebook: Optional[RuleBook] = None, with_net: bool = True) -> Triage:
+    from triage.rules import load_rulebook
+
+    return Triage(RedFlagDetector(rulebook or load_rulebook()), build_safety_net() if with_net else None)
+
+
+def judge_text(triage: Union[Triage, RedFlagDetector], text: str) -> Verdict:
+    if isinstance(triage, RedFlagDetector):
+        return judge(triage.detect(text), triage.rulebook)
+    return triage.assess(text)[1]
