@@ -51,6 +51,8 @@ CONTEXT_SIGNS = {"after_ductogram", "pregnant", "infusion_port", "same_side_as_p
 SHAPE_SIGNS = {"nipple_inverted", "skin_change"}
 # Skin signs an everyday cause explains ("a rash from my bra strap").
 SKIN_SIGNS = {"nipple_rash", "hives", "spreading_redness", "skin_change", "breast_symptom"}
+# A message longer than this many tokens is read in parts of whole sentences.
+CHUNK_TOKENS = 300
 # "Not since the test" says nothing useful; the test is context, not a symptom.
 NEVER_NEGATED = {"after_ductogram"}
 # A negation reaches this many words ahead, within its part of the sentence: "I haven't noticed
@@ -192,7 +194,9 @@ class RedFlagDetector:
         )
         cue_lists = {k: v for k, v in context.items() if k != "relations"}
         # Cues keep their tense: "cleared" must not match "clear", nor "had" match "has".
-        self.cues = _Matcher((self._phrase(cue, lemmas=False), name) for name, cues in cue_lists.items() for cue in cues)
+        self.cues = _Matcher(
+            (self._phrase(cue, lemmas=False), name) for name, cues in cue_lists.items() for cue in cues
+        )
         self.relations: Dict[str, str] = {
             relation: pronoun for pronoun, words in (context.get("relations") or {}).items() for relation in words
         }
@@ -218,6 +222,21 @@ class RedFlagDetector:
     def detect(self, text: str) -> Detection:
         text = (text or "").replace("\u2019", "'")
         doc = self.nlp(text)
+        if len(doc) <= CHUNK_TOKENS:
+            return self._detect(text, doc)
+        # Context is read within a few sentences, so a very long message is read in parts:
+        # the time per message then grows with its length, not with its square.
+        parts = [self._detect(chunk.text, self.nlp(chunk.text)) for chunk in _chunks(doc)]
+        return Detection(
+            [f for part in parts for f in part.findings],
+            next((part.subject for part in parts if part.subject), None),
+            sorted({sign for part in parts for sign in part.unsure_signs}),
+            any(part.symptom_report for part in parts),
+            any(part.worried for part in parts),
+            all(part.about_animal for part in parts),
+        )
+
+    def _detect(self, text: str, doc) -> Detection:
         words = read_words(doc, self.fixer, self._lemma)
         sentences = _spans(words, lambda w: w.sentence)
         clause_of = _clauses(words)
@@ -432,6 +451,21 @@ class RedFlagDetector:
         return extra
 
 
+def _chunks(doc) -> List:
+    """Runs of whole sentences of at most CHUNK_TOKENS tokens (a longer sentence is cut)."""
+    chunks, start, end = [], 0, 0
+    for sentence in doc.sents:
+        pieces = [(i, min(i + CHUNK_TOKENS, sentence.end)) for i in range(sentence.start, sentence.end, CHUNK_TOKENS)]
+        for piece_start, piece_end in pieces:
+            if piece_end - start > CHUNK_TOKENS and end > start:
+                chunks.append(doc[start:end])
+                start = piece_start
+            end = piece_end
+    if end > start:
+        chunks.append(doc[start:end])
+    return chunks
+
+
 def _spans(words: Sequence[Word], key) -> List[Tuple[int, int]]:
     spans: List[Tuple[int, int]] = []
     for i, word in enumerate(words):
@@ -505,7 +539,8 @@ def _negated(hit: Hit, words: Sequence[Word], clause_of: List[int], cues) -> boo
 def _bare_item(words: Sequence[Word], clause_of: List[int], clause: int) -> bool:
     texts = [w.text.lower() for w, c in zip(words, clause_of) if c == clause and any(ch.isalnum() for ch in w.text)]
     texts = [t for t in texts if t not in {"and", "or", "nor", "any"}]
-    return 0 < len(texts) <= 3 and not (set(texts) & (FIRST_PERSON | set(THIRD_PERSON) | PRESENT_TENSE | {"it", "there"}))
+    clause_words = FIRST_PERSON | set(THIRD_PERSON) | PRESENT_TENSE | {"it", "there"}
+    return 0 < len(texts) <= 3 and not set(texts) & clause_words
 
 
 def _plain_past(words: Sequence[Word], lo: int, hi: int) -> bool:

@@ -21,6 +21,8 @@ from spacy.tokens import Doc
 COMMON_WORD_LOG_PROB = -15.5
 # Domain words shorter than this are too close to ordinary words to correct safely.
 MIN_CORRECTED_LENGTH = 4
+# Longer "words" are no misspelling of a domain word (and would cost time to check).
+MAX_CORRECTED_LENGTH = 20
 
 
 def build_nlp() -> Language:
@@ -83,7 +85,7 @@ class SpellingFixer:
 
     @lru_cache(maxsize=50_000)
     def fix(self, word: str) -> str:
-        if len(word) < MIN_CORRECTED_LENGTH or word in self.words or word in self.common or not word.isalpha():
+        if not MIN_CORRECTED_LENGTH <= len(word) <= MAX_CORRECTED_LENGTH or word in self.words or word in self.common or not word.isalpha():
             return word
         candidates: Set[str] = set()
         for deleted in _deletes(word, 2 if len(word) >= 7 else 1):
