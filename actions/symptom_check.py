@@ -7,13 +7,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.safety import apologises_on_error
-from actions.triage import TRIAGE_APOLOGY, send_escalation
+from actions.triage import SUBJECT_SLOT, TRIAGE_APOLOGY, send_escalation
+from triage.clarify import sex_of
 from triage.messages import symptom_check_summary
 from triage.rules import load_rulebook
 from triage.symptom_check import STOP_LEVELS, QUESTIONS, answer_summary, outcome, questions_left, read_answers
 
 FORM = "symptom_check_form"
 RED_FLAG_SLOT = "symptom_check_red_flag"
+# A report or a worried question in the middle of the check that answers nothing: ask the
+# question again rather than start over.
+ASK_AGAIN_INTENTS = {"check_symptoms", "clarify_symptom"}
 
 
 def _answers(tracker: Tracker) -> Dict[str, Any]:
@@ -36,17 +40,20 @@ class ValidateSymptomCheckForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
-        found = read_answers(
-            message.get("text") or "",
-            message.get("red_flags") or {},
-            (message.get("intent") or {}).get("name"),
-            tracker.get_slot("requested_slot"),
-        )
+        intent = (message.get("intent") or {}).get("name")
+        requested = tracker.get_slot("requested_slot")
+        found = read_answers(message.get("text") or "", message.get("red_flags") or {}, intent, requested)
+        sex = sex_of(tracker.get_slot(SUBJECT_SLOT), message.get("red_flags") or {})
+        if sex and not requested:  # starting a carer's check: "my husband's nipple leaks"
+            found.setdefault("sex", sex)
         known = _answers(tracker)
         events = [SlotSet(question, answer) for question, answer in found.items() if not known.get(question)]
         level = (message.get("red_flags") or {}).get("level")
         if level in STOP_LEVELS:
             events.append(SlotSet(RED_FLAG_SLOT, level))
+        if not events and requested in QUESTIONS and intent in ASK_AGAIN_INTENTS:
+            dispatcher.utter_message(response="utter_symptom_check_continue")
+            events.append(SlotSet(requested, None))  # a slot event: the form asks again, no restart
         return events
 
     async def required_slots(
@@ -70,15 +77,16 @@ class ActionSymptomCheckSummary(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         answers = _answers(tracker)
+        subject = tracker.get_slot(SUBJECT_SLOT)
         result = outcome(answers, _message_signs(tracker), load_rulebook())
         if result.level:
-            send_escalation(dispatcher, result.level, result.reasons)
+            send_escalation(dispatcher, result.level, result.reasons, subject)
         dispatcher.utter_message(
-            text=symptom_check_summary(result.level, answer_summary(answers)),
+            text=symptom_check_summary(result.level, answer_summary(answers), subject),
             buttons=[
                 {"title": "What is a ductogram?", "payload": "What is a ductogram?"},
                 {"title": "Is discharge usually cancer?", "payload": "Is nipple discharge usually cancer?"},
             ],
         )
         # A fresh start for the next check.
-        return [SlotSet(slot, None) for slot in QUESTIONS + [RED_FLAG_SLOT]]
+        return [SlotSet(slot, None) for slot in QUESTIONS + [RED_FLAG_SLOT, SUBJECT_SLOT]]

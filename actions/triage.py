@@ -1,8 +1,10 @@
 """Rasa glue for red flags. The escalation itself comes first, from the Rasa server
 (utter_red_flag, built by grounding/nlg.py); this action then still answers the question asked."""
-from typing import Any, Dict, List, Text
+import re
+from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologises_on_error
@@ -10,17 +12,57 @@ from triage.messages import escalation_reply
 from triage.rules import load_rulebook
 
 FAQ_INTENT = "faq"
+# {"relation", "pronoun"} of the person a carer asks for, while the symptom check is about them.
+SUBJECT_SLOT = "sign_subject"
 TRIAGE_APOLOGY = (
     "Sorry, something went wrong on my side. If you have a worrying sign, such as blood "
     "in the fluid, a lump, skin changes or a fever, please see your doctor soon."
 )
 
 
-def send_escalation(dispatcher: CollectingDispatcher, level: Text, reasons: List[Text]) -> None:
-    """The escalation (triage.messages.escalation_reply) as two messages: words, then payload."""
-    reply = escalation_reply(level, reasons, load_rulebook())
+def send_escalation(
+    dispatcher: CollectingDispatcher, level: Text, reasons: List[Text], subject: Optional[Mapping[Text, Any]] = None
+) -> None:
+    """The escalation (triage.messages.escalation_reply) as two messages: words, then payload.
+    With a subject ({"relation", "pronoun"}) it speaks about the person the writer asks for."""
+    reply = escalation_reply(level, reasons, load_rulebook(), subject)
     dispatcher.utter_message(text=reply["text"])
     dispatcher.utter_message(json_message=reply["custom"])
+
+
+# A message asks something when it has a question mark, a clause that opens with a question
+# word, or a request to explain. "My mum has some discharge from her nipple" asks nothing,
+# though the model may read it as an FAQ question: it gets no unasked answer.
+QUESTION = re.compile(
+    r"\?|(?:^|[.,;:!]\s*|\b(?:and|but|so|also|then)\s+)(?:what|why|how|when|where|which|who|whose|is|are|am|"
+    r"was|does|do|did|can|could|should|would|will|may|might|has|have|any)\b|\b(?:tell me|explain|i want to know|"
+    r"i'?d like to know|wondering|i wonder)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_a_question(text: Optional[Text]) -> bool:
+    return bool(QUESTION.search(text or ""))
+
+
+# Under an answer to a question that came with a report: the symptom check, one tap away.
+CHECK_OFFER = [{"title": "Check my symptoms", "payload": "Check my symptoms"}]
+
+
+def answer_question_also_asked(
+    dispatcher: CollectingDispatcher, parse: Mapping[Text, Any], buttons: Optional[List[Dict[Text, Any]]] = None
+) -> bool:
+    """Answers the FAQ question a message asked besides what it reported (the detector keeps
+    the model's own reading in red_flags.original_intent), with `buttons` under it. True when
+    it answered."""
+    red_flags = parse.get("red_flags") or {}
+    selected = ((parse.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
+    if not asks_a_question(parse.get("text")):
+        return False
+    if red_flags.get("original_intent") == FAQ_INTENT and selected.get("utter_action"):
+        dispatcher.utter_message(response=selected["utter_action"], buttons=buttons or [])
+        return True
+    return False
 
 
 class ActionAnswerAfterRedFlag(Action):
@@ -31,9 +73,30 @@ class ActionAnswerAfterRedFlag(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        parse = tracker.latest_message or {}
-        red_flags = parse.get("red_flags") or {}
-        selected = ((parse.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
-        if red_flags.get("original_intent") == FAQ_INTENT and selected.get("utter_action"):
-            dispatcher.utter_message(response=selected["utter_action"])
+        answer_question_also_asked(dispatcher, tracker.latest_message or {})
         return []
+
+
+class ActionAnswerQuestionInReport(Action):
+    """First step of the symptom check's rule (intent check_symptoms: "check my symptoms", or a
+    report of discharge or a breast change with no red flag established).
+
+    A report that also asks a question ("why are my nipples leaking?", "my nipple leaks, how
+    do I prepare for a ductogram?") gets its answer, with the check offered under it, and the
+    turn ends there: the question is what the patient came for, and many FAQ questions are
+    worded as reports. Otherwise the rule goes on to start the check, which fills in what the
+    message already said. Either way the check is about the person the report is about: the
+    writer, or (red_flags.subject) the person they write for."""
+
+    def name(self) -> Text:
+        return "action_answer_question_in_report"
+
+    @apologises_on_error(TRIAGE_APOLOGY)
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        events = [SlotSet(SUBJECT_SLOT, (message.get("red_flags") or {}).get("subject"))]
+        if answer_question_also_asked(dispatcher, message, buttons=CHECK_OFFER):
+            return events + [FollowupAction("action_listen")]  # offered, not started
+        return events

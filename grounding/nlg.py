@@ -33,7 +33,8 @@ class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     ) -> Optional[Dict[Text, Any]]:
         if utter_action == RED_FLAG_RESPONSE:
             red_flags = (tracker.latest_message.parse_data if tracker.latest_message else {}).get("red_flags") or {}
-            reply = red_flag_reply(red_flags, load_rulebook())
+            # subject: the person a carer writes about ("my husband ..."), spoken of as he/she/they.
+            reply = red_flag_reply(red_flags, load_rulebook(), subject=red_flags.get("subject"))
             if reply:
                 return reply
         message = await super().generate(utter_action, tracker, output_channel, **kwargs)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List
 
-from nlu_components.red_flag_detector import RED_FLAG_INTENT
+from nlu_components.red_flag_detector import CHECK_INTENT, RED_FLAG_INTENT
 from quality.content import HOLDOUT_FILE
 
 FAQ = "faq"
@@ -56,7 +56,10 @@ def final_answer(parse: Dict[str, Any]) -> tuple[str, str, float, str, bool]:
     """
     intent = parse["intent"]["name"]
     escalated = intent == RED_FLAG_INTENT
-    if escalated:
+    verdict = ((parse.get("red_flags") or {}).get("verdict") or {}).get("action")
+    # A report that also asks a question gets its answer (action_answer_question_in_report),
+    # with the symptom check offered; a clarifying question answers nothing yet.
+    if escalated or (verdict == "check" and intent == CHECK_INTENT):
         intent = parse["red_flags"]["original_intent"]
     response = parse["response_selector"][FAQ]["response"]
     best_faq = f"{response['intent_response_key']} {response['confidence']:.2f}"

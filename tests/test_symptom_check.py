@@ -79,3 +79,19 @@ def test_summary_says_what_to_tell_the_doctor():
     text = symptom_check_summary(None, answer_summary(answers))
     assert "the fluid is clear or watery; it comes from both breasts; you take regular medicines (bring the list)" in text
     assert "did not find a sign" in text
+
+
+@pytest.mark.parametrize(
+    "text,requested,expected",
+    [
+        ("both", "discharge_side", {"discharge_side": "both"}),
+        ("both of them", "discharge_side", {"discharge_side": "both"}),
+        ("just the rite one", "discharge_side", {"discharge_side": "one"}),
+        ("when i sqeeze it", "discharge_trigger", {"discharge_trigger": "when_squeezed"}),
+        ("i dont squeeze, it just comes", "discharge_trigger", {"discharge_trigger": "on_its_own"}),
+        ("by itslef", "discharge_trigger", {"discharge_trigger": "on_its_own"}),
+        ("both", "lump", {}),  # words that answer only the question just asked
+    ],
+)
+def test_short_and_misspelled_answers_to_the_question_asked(text, requested, expected):
+    assert read_answers(text, {}, "inform", requested) == expected

@@ -355,7 +355,11 @@ class RedFlagDetector:
                 before = {w.text.lower() for w in words[max(lo, start - 4):start]}
                 after = words[end].text.lower() if end < hi else ""
                 if lo <= start < hi and (before & {"my", "our", "his", "her"} or after == "'s"):
-                    relation = Subject(name, self.relations[name])
+                    said = self.relations[name]
+                    # "my partner ... her nipple": the sentence says which.
+                    if said == "they":
+                        said = next((THIRD_PERSON[t] for t in texts if t in THIRD_PERSON), "they")
+                    relation = Subject(name, said)
                     break
             pronoun = next((THIRD_PERSON[t] for t in texts if t in THIRD_PERSON), None)
             possessive = _body_owner(texts)
@@ -428,7 +432,9 @@ class RedFlagDetector:
                 other_not_current, unsure = True, hit.sign not in CONTEXT_SIGNS
         if general and owner == "self" and hit.sign not in CONTEXT_SIGNS and not in_clause("hypothetical"):
             # "Should I be worried about brown discharge?": about her, or in general? Ask.
-            if FIRST_PERSON & {w.text.lower() for w in words[lo:hi]} and not negated and not historical:
+            # An emergency sign needs no worry word: asking costs less than missing it.
+            worried = in_sentence("worry") or hit.sign in EMERGENCY_SIGNS
+            if worried and FIRST_PERSON & {w.text.lower() for w in words[lo:hi]} and not negated and not historical:
                 unsure = True
         if owner == "self" and not (negated or general or historical or current) and hit.sign not in CONTEXT_SIGNS:
             # "I had a fever after the test": past tense with no time said. Ask, do not guess.

@@ -20,6 +20,9 @@ class Level:
     rank: int
     headline: str
     next_step: str
+    # The same, said to a carer about the person they write for ({pronoun}, {possessive}, {object}).
+    headline_other: str = ""
+    next_step_other: str = ""
 
 
 @dataclass(frozen=True)

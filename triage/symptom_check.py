@@ -63,7 +63,10 @@ WORD_ANSWERS = [  # (pattern, question, answer) for plain words and button title
     (r"\bclear\b|\bwatery\b", "discharge_colour", "clear"),
     (r"\bmilk(y)?\b|\bwhite\b", "discharge_colour", "milky"),
     (r"\b(green|gr[ae]y|yellow|blue)", "discharge_colour", "other"),
-    (r"\bonly when (i )?(squeeze|press)|\bwhen (i )?(squeeze|press)|\bsqueez|\bif i press", "discharge_trigger", "when_squeezed"),
+    (r"\b(?:don'?t|do not|not|never|without|no) (?:need to |have to )?(?:sq\w{0,3}z|press|touch)", "discharge_trigger",
+     "on_its_own"),
+    (r"\bonly when (i )?(squeeze|press)|\bwhen (i )?(squeeze|press)|\bsq\w{0,3}z|\bif i press|\bpinch",
+     "discharge_trigger", "when_squeezed"),  # "sqeeze", "squize": typed in a hurry
     (r"\b(female|woman|girl|lady)\b", "sex", "female"),
     (r"\bunder 30\b", "age_band", "under_30"),
     (r"\b30 to 49\b", "age_band", "30_49"),
@@ -73,6 +76,10 @@ WORD_ANSWERS = [  # (pattern, question, answer) for plain words and button title
 ]
 REQUESTED_ONLY = {  # words that answer only the question just asked
     "discharge_colour": [(r"\bnot sure\b|\bdon'?t know\b|\bunsure\b", "unsure")],
+    "discharge_side": [(r"\bboth\b|\beach\b|\btwo\b|\bbilateral\b", "both"),
+                       (r"\bone\b|\bleft\b|\bright\b|\bsingle\b|\bjust the\b|\bonly the\b", "one")],
+    "discharge_trigger": [(r"\bits\w{0,2}f\b|\bits own\b|\bnot squeez|\bdon'?t (?:squeeze|touch|press)|\bnaturally\b|"
+                           r"\ball the time\b", "on_its_own")],
     "sex": [(r"\bmale\b|\bman\b|\bguy\b", "male")],
     "pregnancy": [(r"\bneither\b|\bnone\b|\bnot\b|\bno\b", "neither")],
     "infusion_or_port": [(r"\bneither\b|\bnone\b|\bno\b", "neither")],
