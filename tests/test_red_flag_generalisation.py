@@ -85,6 +85,16 @@ def test_own_reports_without_a_red_flag_get_questions(figures, name, floor):
         ("no lumps, bumps, redness or discharge, just nervous about the test", None, None),
         ("my dog has a lump on her belly", None, None),
         ("what does bloody discharge mean?", "general", "urgent"),
+        # From an independent review: a verb's negation, a time clause, someone else's history and
+        # a dropped subject must not hide a sign; a shape since the teens and a benign result must not alarm.
+        ("I didn't think much of it until I saw blood on my bra", ESCALATE, "urgent"),
+        ("I found a lump when I was in the shower", ESCALATE, "urgent"),
+        ("My mum died of breast cancer, I found a lump in my breast", ESCALATE, "urgent"),
+        ("can barely breathe", ESCALATE, "emergency"),
+        ("Have lump in left breast, 3 wks, getting bigger", ESCALATE, "urgent"),
+        ("My nipples have always been inverted, since I was a teenager. Will that affect the test?", None, None),
+        ("Got the results back, the lump is just a fibroadenoma, nothing to worry about!", None, None),
+        ("I'm 100% sure the milky discharge only comes when I squeeze my left one", CHECK, None),
     ],
 )
 def test_signs_are_found_by_composition_and_context(triage, text, action, level):

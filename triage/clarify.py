@@ -56,7 +56,8 @@ def _normalise(text: str) -> str:
 
 def relations(rulebook: Any = None) -> Dict[str, List[str]]:
     """Relation words by pronoun, from the rule book (data/red_flags.yml, context.relations)."""
-    return {pronoun: [str(w).lower() for w in words] for pronoun, words in (rulebook or load_rulebook()).context["relations"].items()}
+    listed = (rulebook or load_rulebook()).context["relations"]
+    return {pronoun: [str(w).lower() for w in words] for pronoun, words in listed.items()}
 
 
 def _relation_pattern(words: Iterable[str]) -> str:

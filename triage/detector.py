@@ -13,9 +13,10 @@ context from the cues listed there:
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from triage.language import SpellingFixer, Word, build_nlp, read_words
 from triage.rules import AGE_SIGN, RuleBook
@@ -27,9 +28,15 @@ COLOUR_ENDINGS = ("", "s", "ish", "dish", "dy", "y", "ie", "ey", "ed", "ing", "c
                   "tinted", "stained", "streaked", "ishy", "y-ish")
 # Words that end a part of a sentence: cues act within their part.
 CLAUSE_BREAKS = {",", ";", ":", "but", "however", "although", "though", "yet", "whereas", "except", "—",
-                 "–", "(", ")", "and", "so", "because", "cause", "cuz", "coz", "btw", "anyway", "also", "plus"}
+                 "–", "(", ")", "and", "so", "because", "cause", "cuz", "coz", "btw", "anyway", "also", "plus",
+                 "until", "till", "when", "that", "if", "...", "…", "/", "-"}
 AUXILIARY_OPENERS = {"is", "are", "does", "do", "can", "could", "should", "would", "will", "may", "might", "has",
                      "have", "any", "anyone"}
+QUESTION_SUBJECTS = {"i", "you", "he", "she", "it", "they", "we", "my", "your", "his", "her", "their", "the", "a",
+                     "an", "this", "that", "these", "those", "there", "anyone", "anybody", "someone", "somebody",
+                     "women", "men", "people", "everyone", "any", "some", "it's", "its", "u", "one", "bloody",
+                     "nipple", "breast", "discharge", "brown", "clear", "pink", "red", "milky", "lumps", "lump"}
+PRONOUN_SUBJECTS = {"i", "you", "he", "she", "it", "they", "we", "anyone", "anybody", "someone", "somebody", "any"}
 QUESTION_OPENERS = {"what", "why", "how", "when", "which", "who", "is", "are", "does", "do", "can", "could",
                     "should", "would", "will", "may", "might", "any", "anyone", "has", "have"}
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "'m"}
@@ -49,10 +56,10 @@ CONTEXT_SIGNS = {"after_ductogram", "pregnant", "infusion_port", "same_side_as_p
                  "one_side", "both_sides"}
 # Signs read from the shape of the body: a shape someone has always had is not a change.
 SHAPE_SIGNS = {"nipple_inverted", "skin_change"}
-# Skin signs an everyday cause explains ("a rash from my bra strap").
-SKIN_SIGNS = {"nipple_rash", "hives", "spreading_redness", "skin_change", "breast_symptom"}
+# Signs an everyday cause explains ("a rash from my bra strap", "bleeding, my period is heavy").
+EVERYDAY_SIGNS = {"nipple_rash", "hives", "spreading_redness", "skin_change", "breast_symptom", "bloody_discharge"}
 # A message longer than this many tokens is read in parts of whole sentences.
-CHUNK_TOKENS = 300
+CHUNK_TOKENS = 600
 # "Not since the test" says nothing useful; the test is context, not a symptom.
 NEVER_NEGATED = {"after_ductogram"}
 # A negation reaches this many words ahead, within its part of the sentence: "I haven't noticed
@@ -60,7 +67,7 @@ NEVER_NEGATED = {"after_ductogram"}
 NEGATION_REACH = 9
 EMERGENCY_SIGNS = {"breathing_trouble", "face_throat_swelling", "fainting"}
 AGE = re.compile(
-    r"\b(?:i am|i'm|i’m|im|age|aged|i turned|she is|she's|he is|he's)\s+(?:a\s+|now\s+)?(\d{2,3})\b"
+    r"\b(?:i am|i'm|i’m|im|age|aged|i turned|she is|she's|he is|he's)\s+(?:a\s+|now\s+)?(\d{2,3})\b(?!\s*%)"
     r"|\bin (?:my|her|his) (\d)0s\b|\b(\d{2})\s?(?:f|m|yo|y/o|yrs?|years?(?:\s|-)old|year(?:\s|-)old)\b"
     r"|\b[fm]\s?(\d{2})\b",
     re.IGNORECASE,
@@ -141,6 +148,12 @@ class Hit:
     start: int  # word positions in the message
     end: int
     key: int  # the word that carries the sign; context is read around it
+    # The positions of the words that make the sign: a cue there is part of the sign
+    # ("can't breathe"), a cue elsewhere in the span is context ("have always been inverted").
+    parts: FrozenSet[int] = frozenset()
+
+    def covers(self, position: int) -> bool:
+        return position in self.parts if self.parts else self.start <= position < self.end
 
 
 class _Matcher:
@@ -215,12 +228,14 @@ class RedFlagDetector:
         if text.endswith("*"):
             return (text.lower(),)
         tokens = (token.text.lower().replace("\u2019", "'") for token in self.nlp.tokenizer(str(text)))
-        return tuple(self._lemma(t) if lemmas else t for t in tokens)
+        # Short words and contractions stay as written: as "be", the "m" of "im" would make
+        # "i'm" match "I are"; the lookup table turns "as" into "a".
+        return tuple(self._lemma(t) if lemmas and "'" not in t and len(t) > 2 else t for t in tokens)
 
     # The message -----------------------------------------------------------------------------
 
     def detect(self, text: str) -> Detection:
-        text = (text or "").replace("\u2019", "'")
+        text = unicodedata.normalize("NFKC", text or "").replace("\u2019", "'")
         doc = self.nlp(text)
         if len(doc) <= CHUNK_TOKENS:
             return self._detect(text, doc)
@@ -282,28 +297,30 @@ class RedFlagDetector:
         for start, end, sign in self.terms.find(words):
             hits.append(Hit(sign, start, end, start))
         class_hits = self.classes.find(words)
+        counts = _word_counts(words)
         by_class: Dict[str, List[Tuple[int, int]]] = {}
         for start, end, name in class_hits:
             by_class.setdefault(name, []).append((start, end))
         for sign in self.rulebook.signs.values():
             for combination in sign.combine:
                 if not combination.needs:
-                    hits += self._combined(sign.id, combination, by_class, words, sentences)
+                    hits += self._combined(sign.id, combination, by_class, words, sentences, counts)
         for regex, sign in self.patterns:
             for match in regex.finditer(text):
                 span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
                 if span is not None:
                     hits.append(Hit(sign, span.start, span.end, span.start))
-        hits = [h for h in hits if not self._blocked(h, words)]
+        blocked = self.not_in.find(words)
+        hits = [h for h in hits if not any(sign == h.sign and start <= h.key < end for start, end, sign in blocked)]
         # Combinations that count only beside another sign ("a rash" after the test).
         present = {h.sign for h in hits}
         for sign in self.rulebook.signs.values():
             for combination in sign.combine:
                 if combination.needs in present:
-                    hits += self._combined(sign.id, combination, by_class, words, sentences)
+                    hits += self._combined(sign.id, combination, by_class, words, sentences, counts)
         return _dedupe(hits)
 
-    def _combined(self, sign, combination, by_class, words, sentences) -> List[Hit]:
+    def _combined(self, sign, combination, by_class, words, sentences, counts) -> List[Hit]:
         lists = [by_class.get(name, []) for name in combination.classes]
         if not all(lists):
             return []
@@ -319,7 +336,7 @@ class RedFlagDetector:
                     (s, e) for s, e in others
                     if (s, e) != (key_start, key_end) and words[s].sentence in allowed
                     and (words[s].sentence != sentence
-                         or _word_gap(words, (key_start, key_end), (s, e)) <= combination.within)
+                         or _word_gap(counts, (key_start, key_end), (s, e)) <= combination.within)
                 ]
                 if not near:
                     break
@@ -329,18 +346,9 @@ class RedFlagDetector:
                 chosen += [span for span in near if span == nearest or _gap(nearest, span) == 0]
             else:
                 same = [c for c in chosen if words[c[0]].sentence == sentence]
-                found.append(Hit(sign, min(s for s, _ in same), max(e for _, e in same), key_start))
+                parts = frozenset(i for s, e in same for i in range(s, e))
+                found.append(Hit(sign, min(s for s, _ in same), max(e for _, e in same), key_start, parts))
         return found
-
-    def _blocked(self, hit: Hit, words: Sequence[Word]) -> bool:
-        """Inside a phrase that means something else ("blood test", "red patch")."""
-        sentence = words[hit.key].sentence
-        lo = min(i for i, w in enumerate(words) if w.sentence == sentence)
-        hi = max(i for i, w in enumerate(words) if w.sentence == sentence) + 1
-        for start, end, sign in self.not_in.find(words, lo, hi):
-            if sign == hit.sign and start <= hit.key < end:
-                return True
-        return False
 
     def _owners(self, words: Sequence[Word], sentences, cues) -> List[Tuple[str, Optional[Subject]]]:
         """Per sentence: "self" or "other" (with who), carried on to sentences that say neither."""
@@ -386,26 +394,33 @@ class RedFlagDetector:
         if sentence + 1 < len(sentences) and words[hi].text.lower() in {"it", "that", "which", "this", "but", "they"}:
             follow_on = sentences[sentence + 1][1]
 
-        def in_clause(label: str, before_only: bool = False) -> bool:
+        def in_clause(label: str) -> bool:
+            # A cue may begin before the clause's first word ("what if I ...": "if" opens it).
             return any(
-                name == label and clause_of[s] == clause and not (hit.start <= s < hit.end)
-                and (not before_only or s < hit.key)
-                for name, s, _e in cues
+                name == label and clause_of[e - 1] == clause and not hit.covers(s) for name, s, e in cues
+            )
+
+        def from_here_on(label: str, until: int) -> bool:
+            """In the sign's part of the sentence or a later one: "I had a lump, it went away",
+            "I had a lump when I was younger"; not "My mum died of it, I found a lump"."""
+            return any(
+                name == label and lo <= s < until and clause_of[e - 1] >= clause and not hit.covers(s)
+                for name, s, e in cues
             )
 
         def in_sentence(label: str) -> bool:
-            return any(name == label and lo <= s < hi and not (hit.start <= s < hit.end) for name, s, _e in cues)
+            return any(name == label and lo <= s < hi and not hit.covers(s) for name, s, _e in cues)
 
         text = " ".join(w.text for w in words[hit.start:hit.end])
         negated = hit.sign not in NEVER_NEGATED and _negated(hit, words, clause_of, cues)
         current = in_clause("current") or any(
-            name == "current" and lo <= s < follow_on and not (hit.start <= s < hit.end) for name, s, _e in cues
+            name == "current" and lo <= s < follow_on and not hit.covers(s) for name, s, _e in cues
         )
-        resolved = in_clause("resolved") or any(name == "resolved" and lo <= s < follow_on for name, s, _e in cues)
-        historical = (in_sentence("past") and not in_clause("current")) or (resolved and not current)
-        if hit.sign in SHAPE_SIGNS and (in_clause("long_standing") or in_clause("everyday_cause")):
+        resolved = from_here_on("resolved", follow_on)
+        historical = (from_here_on("past", hi) and not in_clause("current")) or (resolved and not current)
+        if hit.sign in SHAPE_SIGNS and (from_here_on("long_standing", hi) or in_clause("everyday_cause")):
             historical = True
-        if hit.sign in SKIN_SIGNS and in_sentence("everyday_cause"):
+        if hit.sign in EVERYDAY_SIGNS and in_sentence("everyday_cause"):
             historical = True
         question = _is_question_clause(words, clause_of, clause, hi)
         reported_elsewhere = any(name == "report_back" for name, _s, _e in cues)
@@ -413,6 +428,10 @@ class RedFlagDetector:
             question and not (in_clause("report") or in_clause("current") or reported_elsewhere)
         )
         owner, who = owners[sentence]
+        clause_words = [w.text.lower() for w, c in zip(words[lo:hi], clause_of[lo:hi]) if c == clause]
+        if owner == "other" and _body_owner(clause_words) != "other" and {"i", "i'm", "i've", "im"} & set(clause_words):
+            # "My husband and I are trying for a baby, I have some milky discharge": hers.
+            owner, who = "self", None
         sentence_words = {w.text.lower() for w in words[lo:hi]}
         # "My dog has a lump": not for this assistant. "I have a lump and my dog is sick" still counts.
         about_me = bool(sentence_words & {"i", "me", "i'm", "im", "i've", "ive", "myself"})
@@ -430,10 +449,13 @@ class RedFlagDetector:
                 other_not_current = True
             elif not (current or present):
                 other_not_current, unsure = True, hit.sign not in CONTEXT_SIGNS
-        if general and owner == "self" and hit.sign not in CONTEXT_SIGNS and not in_clause("hypothetical"):
+        own_body = _body_owner([w.text.lower() for w in words[lo:hi]]) == "self"
+        asked_of_self = general and owner == "self" and hit.sign not in CONTEXT_SIGNS
+        if asked_of_self and (own_body or not in_clause("hypothetical")):
             # "Should I be worried about brown discharge?": about her, or in general? Ask.
             # An emergency sign needs no worry word: asking costs less than missing it.
-            worried = in_sentence("worry") or hit.sign in EMERGENCY_SIGNS
+            # "Will I need a ductogram for the blood from my nipple?": her own body, asked as a question.
+            worried = in_sentence("worry") or hit.sign in EMERGENCY_SIGNS or own_body
             if worried and FIRST_PERSON & {w.text.lower() for w in words[lo:hi]} and not negated and not historical:
                 unsure = True
         if owner == "self" and not (negated or general or historical or current) and hit.sign not in CONTEXT_SIGNS:
@@ -485,7 +507,8 @@ def _spans(words: Sequence[Word], key) -> List[Tuple[int, int]]:
 def _clauses(words: Sequence[Word]) -> List[int]:
     clause, numbers = 0, []
     for i, word in enumerate(words):
-        if word.text.lower() in CLAUSE_BREAKS or (i and words[i - 1].sentence != word.sentence):
+        glued_hyphen = word.text == "-" and not word.spaced
+        if (word.text.lower() in CLAUSE_BREAKS and not glued_hyphen) or (i and words[i - 1].sentence != word.sentence):
             clause += 1
         numbers.append(clause)
     return numbers
@@ -495,10 +518,17 @@ def _gap(a: Tuple[int, int], b: Tuple[int, int]) -> int:
     return max(0, max(a[0], b[0]) - min(a[1], b[1]))
 
 
-def _word_gap(words: Sequence[Word], a: Tuple[int, int], b: Tuple[int, int]) -> int:
-    """Words between two spans, not counting punctuation ("70-year-old" is three words)."""
+def _word_counts(words: Sequence[Word]) -> List[int]:
+    """counts[i]: words before position i, not counting punctuation ("70-year-old" is three)."""
+    counts = [0]
+    for word in words:
+        counts.append(counts[-1] + any(ch.isalnum() for ch in word.text))
+    return counts
+
+
+def _word_gap(counts: List[int], a: Tuple[int, int], b: Tuple[int, int]) -> int:
     lo, hi = min(a[1], b[1]), max(a[0], b[0])
-    return sum(1 for w in words[lo:hi] if any(ch.isalnum() for ch in w.text))
+    return max(0, counts[hi] - counts[lo]) if hi > lo else 0
 
 
 def _short(words: Sequence[Word], span: Tuple[int, int]) -> bool:
@@ -517,6 +547,9 @@ def _past_times(words: Sequence[Word]) -> List[Tuple[str, int, int]]:
             year = texts[i + 2] if texts[i + 1] == "the" and i + 2 < len(texts) else texts[i + 1]
             if YEAR.fullmatch(year):
                 found.append(("past", i, i + 2))
+        # "when I was 30", "when she was 40"
+        if text == "when" and i + 3 < len(texts) and texts[i + 2] == "was" and texts[i + 3].isdigit():
+            found.append(("past", i, i + 4))
         if text in TIME_UNITS and i + 1 < len(texts) and texts[i + 1] in TIME_PAST:
             start = i
             while start > 0 and (texts[start - 1] in NUMBER_WORDS or texts[start - 1].isdigit()):
@@ -531,7 +564,7 @@ def _negated(hit: Hit, words: Sequence[Word], clause_of: List[int], cues) -> boo
     "no lumps, bumps, redness or discharge"."""
     clause = clause_of[hit.key]
     for name, start, end in cues:
-        if name != "negation" or start >= hit.start or hit.key - end >= NEGATION_REACH * 2:
+        if name != "negation" or start >= hit.key or hit.covers(start) or hit.key - end >= NEGATION_REACH * 2:
             continue
         if clause_of[start] == clause and hit.key - end < NEGATION_REACH:
             return True
@@ -553,7 +586,7 @@ def _plain_past(words: Sequence[Word], lo: int, hi: int) -> bool:
     """The sentence tells of the writer's sign in the simple past ("I had"), not "I've had"."""
     for i in range(lo, hi):
         if words[i].text.lower() == "had" and (i == lo or words[i - 1].text.lower() not in
-                                               {"have", "'ve", "has", "'s", "'d", "ve"}):
+                                               {"have", "'ve", "has", "'s", "'d", "ve", "n't", "not"}):
             return True
     return False
 
@@ -570,8 +603,14 @@ def _is_question_clause(words: Sequence[Word], clause_of: List[int], clause: int
     )
     tail = "".join(w.text for w in words[positions[-1] : sentence_end])
     asks = last_clause and "?" in tail
+    if asks:
+        return True
     opens_sentence = positions[0] == 0 or words[positions[0] - 1].sentence != words[positions[0]].sentence
     second = words[positions[1]].text.lower() if len(positions) > 1 else ""
+    subjects = PRONOUN_SUBJECTS if first in {"have", "has"} else QUESTION_SUBJECTS
+    # "Have lump in left breast", "Can barely breathe": the subject left out, not a question.
+    if first in AUXILIARY_OPENERS and second not in subjects and not asks:
+        return False
     # "...and has blood in it": "has" opens a question only at the start, or with a "?".
     # "What are the reasons for..." asks; "What comes out is brown" does not.
     wh_question = first in {"what", "when", "where"} and second in AUXILIARY_OPENERS | {"causes", "cause", "happens"}

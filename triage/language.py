@@ -85,7 +85,9 @@ class SpellingFixer:
 
     @lru_cache(maxsize=50_000)
     def fix(self, word: str) -> str:
-        if not MIN_CORRECTED_LENGTH <= len(word) <= MAX_CORRECTED_LENGTH or word in self.words or word in self.common or not word.isalpha():
+        if not MIN_CORRECTED_LENGTH <= len(word) <= MAX_CORRECTED_LENGTH or not word.isalpha():
+            return word
+        if word in self.words or word in self.common:
             return word
         candidates: Set[str] = set()
         for deleted in _deletes(word, 2 if len(word) >= 7 else 1):
@@ -104,14 +106,17 @@ class Word:
     forms: FrozenSet[str]
     index: int
     sentence: int
+    spaced: bool = True  # a space before it: " - " splits a sentence, "blood-stained" does not
 
 
 def read_words(doc: Doc, fixer: SpellingFixer, lemma_of) -> List[Word]:
+    """Every token with its forms; compatibility characters folded first ("ＬＵＭＰ" is "LUMP")."""
     words = []
     for sentence_number, sentence in enumerate(doc.sents):
         for token in sentence:
             lower = token.text.lower().replace("\u2019", "'")
             fixed = fixer.fix(lower)
             forms = {lower, fixed, token.lemma_.lower(), lemma_of(fixed)}
-            words.append(Word(token.text, frozenset(forms), token.i, sentence_number))
+            spaced = token.i == 0 or bool(doc[token.i - 1].whitespace_)
+            words.append(Word(token.text, frozenset(forms), token.i, sentence_number, spaced))
     return words

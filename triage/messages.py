@@ -226,4 +226,5 @@ def symptom_check_summary(level: Optional[str], answers: List[str], subject: Any
                    + (third_person(advice, pronoun_of(subject)) if subject else advice))
     told = "; ".join(answers) if answers else "when it started and what it looks like"
     tell = f"What to tell your doctor: {told}."
-    return f"{opening} {third_person(tell, pronoun_of(subject)) if subject else tell} Here is more you may want to read:"
+    tell = third_person(tell, pronoun_of(subject)) if subject else tell
+    return f"{opening} {tell} Here is more you may want to read:"

@@ -12,6 +12,8 @@ from triage.detector import Detection, RedFlagDetector
 from triage.rules import RuleBook, assess
 from triage.safety_net import SafetyNet, build_safety_net
 
+DISCHARGE_SIGNS = {"discharge", "bloody_discharge", "clear_discharge", "spontaneous"}
+
 # What the assistant does, most urgent first.
 ESCALATE = "escalate"  # a red flag reported now: see a doctor, or call emergency services
 CLARIFY = "clarify"  # a sign is named but not whose it is or when: ask before deciding
@@ -39,12 +41,19 @@ def judge(detection: Detection, rulebook: RuleBook, net_fires: bool = False) -> 
     if reported.level:
         return Verdict(ESCALATE, reported.level, reported.reasons)
     if detection.unsure_signs:
-        confirmed = assess(set(detection.active_signs) | set(detection.unsure_signs) | {"discharge"}, rulebook)
+        named = set(detection.active_signs) | set(detection.unsure_signs)
+        # The check is about discharge: a leak-type sign confirmed implies the discharge itself.
+        if named & DISCHARGE_SIGNS:
+            named.add("discharge")
+        confirmed = assess(named, rulebook)
         if confirmed.level == "emergency":
             # Asking costs minutes an emergency may not have.
             return Verdict(ESCALATE, confirmed.level, confirmed.reasons)
         return Verdict(CLARIFY, None, [], confirmed.level, confirmed.reasons)
     asked_about = assess(detection.general_signs, rulebook)
+    if asked_about.level and (detection.symptom_report or net_fires):
+        # A question about a sign from someone who also reports a symptom: ask if it is hers.
+        return Verdict(CLARIFY, None, [], asked_about.level, asked_about.reasons)
     if asked_about.level:
         return Verdict(GENERAL, asked_about.level, asked_about.reasons)
     if detection.symptom_report:
@@ -68,7 +77,7 @@ class Triage:
         score = 0.0
         # A second opinion on silence, including signs the rules judged not current; not
         # for an animal's signs, which this assistant does not cover.
-        if verdict.action is None and self.net is not None and not detection.about_animal:
+        if verdict.action in (None, GENERAL) and self.net is not None and not detection.about_animal:
             score = self.net.score(text)
             verdict = judge(detection, self.rulebook, net_fires=score >= self.net.threshold)
         return detection, verdict, score
