@@ -96,7 +96,12 @@ class ActionAnswerQuestionInReport(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
-        events = [SlotSet(SUBJECT_SLOT, (message.get("red_flags") or {}).get("subject"))]
+        red_flags = message.get("red_flags") or {}
+        events = [SlotSet(SUBJECT_SLOT, red_flags.get("subject"))]
+        # "I have nipple discharge, should I be worried?" asks about her own sign: the check
+        # answers that, not a general reassurance.
+        if red_flags.get("worried"):
+            return events
         if answer_question_also_asked(dispatcher, message, buttons=CHECK_OFFER):
             return events + [FollowupAction("action_listen")]  # offered, not started
         return events

@@ -267,6 +267,14 @@ def test_a_report_with_a_question_gets_the_answer_with_the_check_offered(dispatc
     assert events == [SlotSet("sign_subject", None), FollowupAction("action_listen")]  # offered, not started
 
 
+def test_a_worried_question_about_her_own_report_starts_the_check(dispatcher, domain):
+    report = user("I have nipple discharge, should I be worried?", "check_symptoms",
+                  red_flags({"action": "check"}, [finding("discharge")], original_intent="faq", worried=True),
+                  faq_answer="utter_faq/galactorrhea_cancer_risk")
+    events = run(ActionAnswerQuestionInReport(), dispatcher, tracker([action("action_listen"), report]), domain)
+    assert dispatcher.messages == [] and events == [SlotSet("sign_subject", None)]  # no reassurance: the check
+
+
 def test_check_my_symptoms_goes_on_to_start_the_check(dispatcher, domain):
     message = user("check my symptoms", "check_symptoms", red_flags(original_intent="check_symptoms"))
     events = run(ActionAnswerQuestionInReport(), dispatcher, tracker([action("action_listen"), message]), domain)

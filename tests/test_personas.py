@@ -181,3 +181,19 @@ def test_a_carer_typing_for_her_mum_is_told_to_call_for_her(assistant: RunningAs
     text = reply[0]["text"]
     assert text.startswith("This may be an emergency.")
     assert re.search(r"Call .*emergency number.* for her now", text), text
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        "I have some nipple discharge and I'm worried",
+        "I have nipple discharge, should I be worried?",
+        "my nipples leak a bit, can you help me figure out if it's a problem",
+    ],
+)
+def test_a_worried_opener_gets_questions_not_reassurance(assistant: RunningAssistant, opener: str):
+    # The three openers used to get "80 to 95 out of 100 are not cancer" or "please rephrase".
+    reply = assistant.send("worried-" + re.sub(r"\W+", "-", opener)[:40], opener)
+    texts = " ".join(m.get("text") or "" for m in reply)
+    assert "What colour is the fluid?" in texts, reply
+    assert "not cancer" not in texts and "Sorry, I'm not sure I understood" not in texts, reply
