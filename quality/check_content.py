@@ -8,6 +8,8 @@ an answer and every answer a topic.
 """
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 from collections import defaultdict
@@ -23,6 +25,9 @@ from quality.content import DOMAIN_FILE, NLU_DIR, PROJECT_ROOT, word_count
 
 MAX_READING_GRADE = 8.0
 MAX_ANSWER_WORDS = 70  # about one phone screen
+# "Yes." answers "Can I eat?" and contradicts "Do I need to fast?": state the fact instead.
+# ("No special time is needed" is a fact, not a bare no.)
+BARE_YES_OR_NO = re.compile(r"\s*(?:(?:yes|yeah|yep|nope)\b|no\s*[.,!;:])", re.IGNORECASE)
 MIN_TRAINING_EXAMPLES = 12
 SEED_OVERLAP_TOOL = PROJECT_ROOT.parent / "shared" / "tools" / "seed_overlap.py"
 
@@ -102,6 +107,10 @@ def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE, seed_tool: P
         if grade > MAX_READING_GRADE:
             problems.append(Problem(path, line, f"{name} reads at school grade {grade:.1f}; the most is "
                                                 f"{MAX_READING_GRADE:g}. Use shorter sentences and simpler words."))
+        if BARE_YES_OR_NO.match(text):
+            problems.append(Problem(path, line, f"{name} starts with yes or no, which contradicts a question asked "
+                                                "the other way round. Start with the fact instead: \"You can eat and "
+                                                "drink as usual.\""))
         words = word_count(text)
         if words > MAX_ANSWER_WORDS:
             problems.append(Problem(path, line, f"{name} has {words} words; the most is {MAX_ANSWER_WORDS} "

@@ -64,6 +64,13 @@ def test_hard_to_read_answer(content_copy):
     assert code == 1 and "utter_faq/prolactin_what_is reads at school grade" in output and "shorter sentences" in output
 
 
+def test_answer_that_starts_with_yes_or_no(content_copy):
+    path = content_copy / "ductogram_preparation.yml"
+    replace_in(path, "You can eat and drink as usual", "Yes. You can eat and drink as usual")
+    code, output = run_check(content_copy)
+    assert code == 1 and "utter_faq/ductogram_eating_drinking starts with yes or no" in output
+
+
 def copied_sentence() -> str:
     """A long sentence from a seed document, read at run time so this file copies nothing."""
     seeds = sorted((SEED_OVERLAP_TOOL.parent.parent / "seeds").glob("*.txt"))
