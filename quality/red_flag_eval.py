@@ -117,10 +117,10 @@ def load_sets() -> dict[str, list[Case]]:
     return sets
 
 
-def judge_all(detector: Any, cases: Iterable[Case]) -> list[Outcome]:
+def judge_all(triage: Any, cases: Iterable[Case]) -> list[Outcome]:
     outcomes = []
     for case in cases:
-        verdict = judge_text(detector, case.text)
+        verdict = judge_text(triage, case.text)
         outcomes.append(Outcome(case, verdict.action, verdict.level, tuple(verdict.reasons or ())))
     return outcomes
 
@@ -172,13 +172,13 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
-def run(detector: Any) -> dict[str, list[Outcome]]:
-    return {name: judge_all(detector, cases) for name, cases in load_sets().items()}
+def run(triage: Any) -> dict[str, list[Outcome]]:
+    return {name: judge_all(triage, cases) for name, cases in load_sets().items()}
 
 
-def evaluate(detector: Any) -> dict[str, dict[str, Any]]:
+def evaluate(triage: Any) -> dict[str, dict[str, Any]]:
     """Figures per set ({"tuning": {...}, "sealed": {...}, ...}); no message texts."""
-    return {name: summarise(outcomes) for name, outcomes in run(detector).items()}
+    return {name: summarise(outcomes) for name, outcomes in run(triage).items()}
 
 
 def _pct(value: float | None) -> str:

@@ -37,13 +37,11 @@ QUESTION_SUBJECTS = {"i", "you", "he", "she", "it", "they", "we", "my", "your", 
                      "women", "men", "people", "everyone", "any", "some", "it's", "its", "u", "one", "bloody",
                      "nipple", "breast", "discharge", "brown", "clear", "pink", "red", "milky", "lumps", "lump"}
 PRONOUN_SUBJECTS = {"i", "you", "he", "she", "it", "they", "we", "anyone", "anybody", "someone", "somebody", "any"}
-QUESTION_OPENERS = {"what", "why", "how", "when", "which", "who", "is", "are", "does", "do", "can", "could",
-                    "should", "would", "will", "may", "might", "any", "anyone", "has", "have"}
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "'m"}
 THIRD_PERSON = {"he": "he", "his": "he", "him": "he", "she": "she", "her": "she", "hers": "she"}
 PRESENT_TENSE = {"has", "have", "is", "are", "'s", "'re", "keeps", "got", "getting", "gets", "can't", "cannot",
                  "ca", "wo", "won't", "isn't", "feels", "looks", "seems", "says", "complains", "leaks", "bleeds",
-                 "hurts", "now", "keep", "having", "'ve", "noticed", "found", "felt", "saw", "says", "said",
+                 "hurts", "now", "keep", "having", "'ve", "noticed", "found", "felt", "saw", "said",
                  "told", "showed", "complained", "mentioned", "woke"}
 # "My sister had a lump": told as history. ("Was" is left out: "it wasn't there before".)
 PAST_TENSE = {"had", "'d"}
@@ -65,6 +63,7 @@ NEVER_NEGATED = {"after_ductogram"}
 # A negation reaches this many words ahead, within its part of the sentence: "I haven't noticed
 # any lumps under my arm or blood"; "no pain, but ..." stops at the comma.
 NEGATION_REACH = 9
+BODY_CLASSES = ("nipple", "breast")
 EMERGENCY_SIGNS = {"breathing_trouble", "face_throat_swelling", "fainting"}
 AGE = re.compile(
     r"\b(?:i am|i'm|i’m|im|age|aged|i turned|she is|she's|he is|he's)\s+(?:a\s+|now\s+)?(\d{2,3})\b(?!\s*%)"
@@ -72,8 +71,6 @@ AGE = re.compile(
     r"|\b[fm]\s?(\d{2})\b",
     re.IGNORECASE,
 )
-MALE_TAG = re.compile(r"\b\d{2}\s?m\b|(?<!['’])\bm\s?\d{2}\b|(?:^|[\s.,(])male\b|\bi'?m a (?:man|guy|bloke|boy|dude)\b",
-                      re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -214,6 +211,11 @@ class RedFlagDetector:
             relation: pronoun for pronoun, words in (context.get("relations") or {}).items() for relation in words
         }
         self.relation_matcher = _Matcher((self._phrase(r, lemmas=False), r) for r in self.relations)
+        # Single words of the rule book's nipple and breast classes: "my nipple", "her breast".
+        self.body_words = {
+            phrase[0] for name in BODY_CLASSES for phrase in map(self._phrase, rulebook.word_classes[name])
+            if len(phrase) == 1
+        }
         self.patterns = [
             (re.compile(regex, re.IGNORECASE), sign.id) for sign in rulebook.signs.values() for regex in sign.patterns
         ]
@@ -231,6 +233,18 @@ class RedFlagDetector:
         # Short words and contractions stay as written: as "be", the "m" of "im" would make
         # "i'm" match "I are"; the lookup table turns "as" into "a".
         return tuple(self._lemma(t) if lemmas and "'" not in t and len(t) > 2 else t for t in tokens)
+
+    def _body_owner(self, words: Sequence[Word]) -> Optional[str]:
+        """Whose body part the words name: "my nipple" (self), "his nipple", "mum's breast" (other)."""
+        for i, word in enumerate(words):
+            if word.forms & self.body_words:
+                for back in range(max(0, i - 3), i)[::-1]:
+                    owner = words[back].text.lower()
+                    if owner in {"my", "mine"}:
+                        return "self"
+                    if owner in {"his", "her", "their", "'s"}:
+                        return "other"
+        return None
 
     # The message -----------------------------------------------------------------------------
 
@@ -257,7 +271,7 @@ class RedFlagDetector:
         clause_of = _clauses(words)
         cues = self._cues(words)
         hits = self._hits(words, sentences, text, doc)
-        owners = self._owners(words, sentences, cues)
+        owners = self._owners(words, sentences)
         after_test = any(h.sign == "after_ductogram" for h in hits)
         findings: List[Finding] = []
         unsure: List[str] = []
@@ -272,7 +286,7 @@ class RedFlagDetector:
                 others.append(other)
             if finding.active and hit.sign not in CONTEXT_SIGNS:
                 report = True
-        findings += self._age_and_sex(text, words, findings, others)
+        findings += self._age(text, findings)
         subject = others[0] if others else None
         if subject and subject.pronoun == "he" and any(f.active for f in findings):
             findings.append(Finding("male", subject.relation))
@@ -350,13 +364,13 @@ class RedFlagDetector:
                 found.append(Hit(sign, min(s for s, _ in same), max(e for _, e in same), key_start, parts))
         return found
 
-    def _owners(self, words: Sequence[Word], sentences, cues) -> List[Tuple[str, Optional[Subject]]]:
+    def _owners(self, words: Sequence[Word], sentences) -> List[Tuple[str, Optional[Subject]]]:
         """Per sentence: "self" or "other" (with who), carried on to sentences that say neither."""
         relation_hits = self.relation_matcher.find(words)
         owners: List[Tuple[str, Optional[Subject]]] = []
         current: Tuple[str, Optional[Subject]] = ("self", None)
         last_relation: Optional[Subject] = None
-        for number, (lo, hi) in enumerate(sentences):
+        for lo, hi in sentences:
             texts = [w.text.lower() for w in words[lo:hi]]
             relation = None
             for start, end, name in relation_hits:
@@ -370,7 +384,7 @@ class RedFlagDetector:
                     relation = Subject(name, said)
                     break
             pronoun = next((THIRD_PERSON[t] for t in texts if t in THIRD_PERSON), None)
-            possessive = _body_owner(texts)
+            possessive = self._body_owner(words[lo:hi])
             if possessive == "self":
                 current = ("self", None)
             elif relation and (possessive in (None, "other")):
@@ -412,36 +426,34 @@ class RedFlagDetector:
             return any(name == label and lo <= s < hi and not hit.covers(s) for name, s, _e in cues)
 
         text = " ".join(w.text for w in words[hit.start:hit.end])
+        sentence_words = {w.text.lower() for w in words[lo:hi]}
+        own_body = self._body_owner(words[lo:hi]) == "self"
         negated = hit.sign not in NEVER_NEGATED and _negated(hit, words, clause_of, cues)
-        current = in_clause("current") or any(
-            name == "current" and lo <= s < follow_on and not hit.covers(s) for name, s, _e in cues
-        )
+        current = any(name == "current" and lo <= s < follow_on and not hit.covers(s) for name, s, _e in cues)
         resolved = from_here_on("resolved", follow_on)
         historical = (from_here_on("past", hi) and not in_clause("current")) or (resolved and not current)
         if hit.sign in SHAPE_SIGNS and (from_here_on("long_standing", hi) or in_clause("everyday_cause")):
             historical = True
         if hit.sign in EVERYDAY_SIGNS and in_sentence("everyday_cause"):
             historical = True
-        question = _is_question_clause(words, clause_of, clause, hi)
+        question = _is_question_clause(words, clause_of, clause, lo, hi)
         reported_elsewhere = any(name == "report_back" for name, _s, _e in cues)
         general = in_clause("hypothetical") or (
             question and not (in_clause("report") or in_clause("current") or reported_elsewhere)
         )
         owner, who = owners[sentence]
-        clause_words = [w.text.lower() for w, c in zip(words[lo:hi], clause_of[lo:hi]) if c == clause]
-        if owner == "other" and _body_owner(clause_words) != "other" and {"i", "i'm", "i've", "im"} & set(clause_words):
+        clause_words = [w for w, c in zip(words[lo:hi], clause_of[lo:hi]) if c == clause]
+        first_person_clause = {"i", "i'm", "i've", "im"} & {w.text.lower() for w in clause_words}
+        if owner == "other" and self._body_owner(clause_words) != "other" and first_person_clause:
             # "My husband and I are trying for a baby, I have some milky discharge": hers.
             owner, who = "self", None
-        sentence_words = {w.text.lower() for w in words[lo:hi]}
         # "My dog has a lump": not for this assistant. "I have a lump and my dog is sick" still counts.
-        about_me = bool(sentence_words & {"i", "me", "i'm", "im", "i've", "ive", "myself"})
-        about_me = about_me or _body_owner([w.text.lower() for w in words[lo:hi]]) == "self"
+        about_me = own_body or bool(sentence_words & {"i", "me", "i'm", "im", "i've", "ive", "myself"})
         other_not_current = in_clause("animals") or (in_sentence("animals") and not about_me)
         unsure = False
         if owner == "other" and not (negated or general or historical):
-            texts = {w.text.lower() for w in words[lo:hi]}
-            present = bool(texts & PRESENT_TENSE)
-            past = bool(texts & PAST_TENSE) and not present
+            present = bool(sentence_words & PRESENT_TENSE)
+            past = bool(sentence_words & PAST_TENSE) and not present
             if hit.sign in EMERGENCY_SIGNS:
                 # An emergency is current unless plainly told as history, with no test in sight.
                 other_not_current = past and not current and not after_test
@@ -449,14 +461,13 @@ class RedFlagDetector:
                 other_not_current = True
             elif not (current or present):
                 other_not_current, unsure = True, hit.sign not in CONTEXT_SIGNS
-        own_body = _body_owner([w.text.lower() for w in words[lo:hi]]) == "self"
         asked_of_self = general and owner == "self" and hit.sign not in CONTEXT_SIGNS
         if asked_of_self and (own_body or not in_clause("hypothetical")):
             # "Should I be worried about brown discharge?": about her, or in general? Ask.
             # An emergency sign needs no worry word: asking costs less than missing it.
             # "Will I need a ductogram for the blood from my nipple?": her own body, asked as a question.
             worried = in_sentence("worry") or hit.sign in EMERGENCY_SIGNS or own_body
-            if worried and FIRST_PERSON & {w.text.lower() for w in words[lo:hi]} and not negated and not historical:
+            if worried and FIRST_PERSON & sentence_words and not negated and not historical:
                 unsure = True
         if owner == "self" and not (negated or general or historical or current) and hit.sign not in CONTEXT_SIGNS:
             # "I had a fever after the test": past tense with no time said. Ask, do not guess.
@@ -465,18 +476,15 @@ class RedFlagDetector:
         finding = Finding(hit.sign, text, negated, general, historical, other_not_current)
         return finding, (who if owner == "other" else None), unsure
 
-    def _age_and_sex(self, text: str, words, findings: List[Finding], others) -> List[Finding]:
-        extra = []
+    def _age(self, text: str, findings: List[Finding]) -> List[Finding]:
+        """The writer's age at or over the rule book's threshold ("I'm 56", "52F", "in my 60s")."""
         general = bool(findings) and all(f.general for f in findings)
         for match in AGE.finditer(text):
             number = next(g for g in match.groups() if g)
             age = int(number) * 10 if match.group(2) else int(number)
             if self.rulebook.age_threshold <= age < 120:
-                extra.append(Finding(sign=AGE_SIGN, text=match.group(0), general=general))
-                break
-        if MALE_TAG.search(text) and not any(f.sign == "male" for f in findings):
-            extra.append(Finding(sign="male", text="male", general=general))
-        return extra
+                return [Finding(sign=AGE_SIGN, text=match.group(0), general=general)]
+        return []
 
 
 def _chunks(doc) -> List:
@@ -591,10 +599,10 @@ def _plain_past(words: Sequence[Word], lo: int, hi: int) -> bool:
     return False
 
 
-def _is_question_clause(words: Sequence[Word], clause_of: List[int], clause: int, sentence_end: int) -> bool:
+def _is_question_clause(words: Sequence[Word], clause_of: List[int], clause: int, lo: int, sentence_end: int) -> bool:
     """The part of the sentence that holds the sign asks a question: it opens with a question
     word, or it ends the sentence with "?" ("I broke out in hives, is that normal?" does not)."""
-    positions = [i for i, c in enumerate(clause_of) if c == clause and words[i].text not in CLAUSE_BREAKS]
+    positions = [i for i in range(lo, sentence_end) if clause_of[i] == clause and words[i].text not in CLAUSE_BREAKS]
     if not positions:
         return False
     first = words[positions[0]].text.lower()
@@ -609,26 +617,13 @@ def _is_question_clause(words: Sequence[Word], clause_of: List[int], clause: int
     second = words[positions[1]].text.lower() if len(positions) > 1 else ""
     subjects = PRONOUN_SUBJECTS if first in {"have", "has"} else QUESTION_SUBJECTS
     # "Have lump in left breast", "Can barely breathe": the subject left out, not a question.
-    if first in AUXILIARY_OPENERS and second not in subjects and not asks:
+    if first in AUXILIARY_OPENERS and second not in subjects:
         return False
     # "...and has blood in it": "has" opens a question only at the start, or with a "?".
     # "What are the reasons for..." asks; "What comes out is brown" does not.
     wh_question = first in {"what", "when", "where"} and second in AUXILIARY_OPENERS | {"causes", "cause", "happens"}
     wh_question = wh_question or first in {"why", "how"}
-    return ((first in AUXILIARY_OPENERS or wh_question) and opens_sentence) or asks
-
-
-def _body_owner(texts: List[str]) -> Optional[str]:
-    """Whose body part the sentence names: "my nipple" (self), "his nipple", "mum's breast" (other)."""
-    body = {"nipple", "nipples", "breast", "breasts", "boob", "boobs", "chest", "tit", "tits", "armpit", "nip"}
-    for i, token in enumerate(texts):
-        if token in body:
-            for back in range(max(0, i - 3), i)[::-1]:
-                if texts[back] in {"my", "mine"}:
-                    return "self"
-                if texts[back] in {"his", "her", "their", "'s"}:
-                    return "other"
-    return None
+    return (first in AUXILIARY_OPENERS or wh_question) and opens_sentence
 
 
 def _dedupe(hits: List[Hit]) -> List[Hit]:

@@ -6,7 +6,7 @@ evaluations (quality/), so that what is measured is what patients get.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple
 
 from triage.detector import Detection, RedFlagDetector
 from triage.rules import RuleBook, assess
@@ -89,7 +89,5 @@ def build_triage(rulebook: Optional[RuleBook] = None, with_net: bool = True) -> 
     return Triage(RedFlagDetector(rulebook or load_rulebook()), build_safety_net() if with_net else None)
 
 
-def judge_text(triage: Union[Triage, RedFlagDetector], text: str) -> Verdict:
-    if isinstance(triage, RedFlagDetector):
-        return judge(triage.detect(text), triage.rulebook)
+def judge_text(triage: Triage, text: str) -> Verdict:
     return triage.assess(text)[1]
