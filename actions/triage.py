@@ -1,6 +1,5 @@
 """Rasa glue for red flags. The escalation itself comes first, from the Rasa server
 (utter_red_flag, built by grounding/nlg.py); this action then still answers the question asked."""
-import re
 from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -8,6 +7,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologises_on_error
+from retrieval.decide import OUT_OF_SCOPE
+from retrieval.questions import asks, parts
 from triage.messages import escalation_reply
 from triage.rules import load_rulebook
 
@@ -30,19 +31,11 @@ def send_escalation(
     dispatcher.utter_message(json_message=reply["custom"])
 
 
-# A message asks something when it has a question mark, a clause that opens with a question
-# word, or a request to explain. "My mum has some discharge from her nipple" asks nothing,
-# though the model may read it as an FAQ question: it gets no unasked answer.
-QUESTION = re.compile(
-    r"\?|(?:^|[.,;:!]\s*|\b(?:and|but|so|also|then)\s+)(?:what|why|how|when|where|which|who|whose|is|are|am|"
-    r"was|does|do|did|can|could|should|would|will|may|might|has|have|any)\b|\b(?:tell me|explain|i want to know|"
-    r"i'?d like to know|wondering|i wonder)\b",
-    re.IGNORECASE,
-)
-
-
 def asks_a_question(text: Optional[Text]) -> bool:
-    return bool(QUESTION.search(text or ""))
+    """A question mark, a part that opens with a question word, or a request to explain
+    (retrieval.questions). "My mum has some discharge from her nipple" asks nothing, though
+    the model may read it as an FAQ question: it gets no unasked answer."""
+    return any(asks(part) for part in parts(text or ""))
 
 
 # Under an answer to a question that came with a report: the symptom check, one tap away.
@@ -61,6 +54,10 @@ def answer_question_also_asked(
         return False
     if red_flags.get("original_intent") == FAQ_INTENT and selected.get("utter_action"):
         dispatcher.utter_message(response=selected["utter_action"], buttons=buttons or [])
+        return True
+    if red_flags.get("original_intent") == OUT_OF_SCOPE:
+        # "Which pill stops my nipple leaking?": the honest decline, never a near-miss answer.
+        dispatcher.utter_message(response="utter_out_of_scope", buttons=buttons or [])
         return True
     return False
 

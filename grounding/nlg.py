@@ -7,16 +7,21 @@ nurses edit the answer and its source in one place. The red-flag reply (RED_FLAG
 built here in the Rasa server from the detector's findings and data/red_flags.yml, so that
 escalation never waits on the action server.
 """
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from grounding.sources import load_registry, with_citation
+from retrieval.decide import ANSWER_PREFIX, READING_KEY
 from triage.messages import red_flag_reply
 from triage.rules import load_rulebook
 
 RED_FLAG_RESPONSE = "utter_red_flag"
+REPHRASE_RESPONSE = "utter_ask_rephrase"
+DID_YOU_MEAN_RESPONSE = "utter_did_you_mean"
+# Heads the second answer to a two-part question.
+ALSO_ASKED = "You also asked: {title}"
 
 
 class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -37,7 +42,37 @@ class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
             reply = red_flag_reply(red_flags, load_rulebook(), subject=red_flags.get("subject"))
             if reply:
                 return reply
+        reading = (tracker.latest_message.parse_data if tracker.latest_message else {}).get(READING_KEY) or {}
+        if utter_action == REPHRASE_RESPONSE and reading.get("suggestions"):
+            return await self._did_you_mean(reading["suggestions"], tracker, output_channel, **kwargs)
+        message = await self._cited(utter_action, tracker, output_channel, **kwargs)
+        answers = reading.get("answers") or []
+        if message and utter_action == f"{ANSWER_PREFIX}{answers[0] if answers else ''}":
+            # A two-part question: the other answer follows in its own bubble, with its source.
+            for topic in answers[1:]:
+                extra = await self._cited(f"{ANSWER_PREFIX}{topic}", tracker, output_channel, **kwargs)
+                if extra:
+                    message["text"] += f"\n\n{ALSO_ASKED.format(title=self.title(topic))}\n{extra['text']}"
+        return message
+
+    async def _cited(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any):
         message = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if message and message.get("text"):
             message["text"] = with_citation(message, load_registry())
         return message
+
+    async def _did_you_mean(
+        self, topics: List[Text], tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
+    ) -> Optional[Dict[Text, Any]]:
+        """Rasa's two-stage fallback: the closest topics as buttons; each sends its title,
+        which the assistant answers directly (retrieval/decide.py)."""
+        message = await super().generate(DID_YOU_MEAN_RESPONSE, tracker, output_channel, **kwargs)
+        if not message:
+            return None
+        titles = [self.title(topic) for topic in topics]
+        message["buttons"] = [{"title": title, "payload": title} for title in titles if title]
+        return message
+
+    def title(self, topic: Text) -> Text:
+        variants = self.responses.get(f"{ANSWER_PREFIX}{topic}") or [{}]
+        return (variants[0].get("metadata") or {}).get("title") or ""

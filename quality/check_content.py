@@ -29,6 +29,10 @@ MAX_ANSWER_WORDS = 70  # about one phone screen
 # ("No special time is needed" is a fact, not a bare no.)
 BARE_YES_OR_NO = re.compile(r"\s*(?:(?:yes|yeah|yep|nope)\b|no\s*[.,!;:])", re.IGNORECASE)
 MIN_TRAINING_EXAMPLES = 12
+# An FAQ topic needs this many examples in varied styles to hold on new wordings (issue 14).
+MIN_FAQ_EXAMPLES = 25
+# A title is a "Did you mean" button: a short question a patient would tap.
+MAX_TITLE_CHARS = 60
 SEED_OVERLAP_TOOL = PROJECT_ROOT.parent / "shared" / "tools" / "seed_overlap.py"
 
 
@@ -89,8 +93,19 @@ def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE, seed_tool: P
                 if name.startswith("utter_faq/"):
                     answers[name] = (variant, path)
 
+    titles: Dict[str, str] = {}
     for name, (response, path) in sorted(answers.items()):
         line = _line_of(path, f"{name}:")
+        title = str((response.get("metadata") or {}).get("title") or "").strip()
+        if not title:
+            problems.append(Problem(path, line, f"{name} has no title. Add metadata: title: a short question a patient "
+                                                "would tap on a \"Did you mean\" button."))
+        elif len(title) > MAX_TITLE_CHARS:
+            problems.append(Problem(path, line, f"{name}'s title has {len(title)} characters; the most is "
+                                                f"{MAX_TITLE_CHARS}."))
+        elif title.lower() in titles:
+            problems.append(Problem(path, line, f"{name} has the same title as {titles[title.lower()]}."))
+        titles.setdefault(title.lower(), name)
         refs = source_refs(response)
         if not refs:
             problems.append(Problem(path, line, f"{name} does not say where it comes from. Add "
@@ -127,10 +142,12 @@ def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE, seed_tool: P
         problems.append(Problem(path, _line_of(path, f"utter_faq/{topic}:"), f"answer utter_faq/{topic} has no "
                                                                               f"example questions (add intent faq/{topic})."))
     for intent, found in sorted(examples.items()):
-        if len(found) < MIN_TRAINING_EXAMPLES:
+        needed = MIN_FAQ_EXAMPLES if intent.startswith("faq/") else MIN_TRAINING_EXAMPLES
+        if len(found) < needed:
             path = found[0][1]
             problems.append(Problem(path, _line_of(path, f"intent: {intent}"), f"{intent} has {len(found)} example "
-                                    f"questions; it needs at least {MIN_TRAINING_EXAMPLES}, in patients' own words."))
+                                    f"questions; it needs at least {needed}, in patients' own words: short, long "
+                                    "with context first, with typos, two-part, in lay words."))
 
     owners: Dict[str, set] = defaultdict(set)
     where: Dict[str, Path] = {}

@@ -10,7 +10,9 @@
 # Responses that custom actions send (dispatcher.utter_message(response=...)) are reported as
 # unused too: Rasa's validator reads only stories and rules. They are listed here by name, and
 # tests/test_clarify_actions.py checks that each is in domain.yml and sent by an action.
-ACTION_RESPONSES="utter_sign_owner_unclear|utter_sign_owner_past|utter_sign_owner_general|utter_symptom_check_continue"
+# utter_did_you_mean is sent by grounding/nlg.py in place of utter_ask_rephrase when there are
+# topics to offer (tests/test_nlg_answers.py).
+ACTION_RESPONSES="utter_sign_owner_unclear|utter_sign_owner_past|utter_sign_owner_general|utter_symptom_check_continue|utter_did_you_mean"
 set -uo pipefail
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -108,4 +108,14 @@ def test_question_under_two_topics_and_too_few_examples(content_copy):
         kept.append(line)
     path.write_text("\n".join(kept) + "\n")
     code, output = run_check(content_copy)
-    assert code == 1 and "faq/prolactin_test has 2 example questions; it needs at least 12" in output
+    assert code == 1 and "faq/prolactin_test has 2 example questions; it needs at least 25" in output
+
+
+def test_answer_without_a_title_or_with_a_repeated_one(content_copy):
+    path = content_copy / "ductogram_preparation.yml"
+    replace_in(path, '      title: "How long does a ductogram take?"\n', "")
+    replace_in(path, 'title: "Does the time of day matter?"', 'title: "What should I wear?"')
+    code, output = run_check(content_copy)
+    assert code == 1
+    assert "utter_faq/ductogram_duration has no title" in output
+    assert "has the same title as" in output

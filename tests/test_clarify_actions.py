@@ -267,6 +267,16 @@ def test_a_report_with_a_question_gets_the_answer_with_the_check_offered(dispatc
     assert events == [SlotSet("sign_subject", None), FollowupAction("action_listen")]  # offered, not started
 
 
+def test_a_report_that_asks_for_a_cure_gets_the_honest_decline_with_the_check_offered(dispatcher, domain):
+    report = user("which pill stops my nipple leaking?", "check_symptoms",
+                  red_flags({"action": "check"}, [finding("discharge")], original_intent="out_of_scope"))
+    events = run(ActionAnswerQuestionInReport(), dispatcher, tracker([action("action_listen"), report]), domain)
+    [decline] = dispatcher.messages
+    assert decline["response"] == "utter_out_of_scope"
+    assert [b["payload"] for b in decline["buttons"]] == ["Check my symptoms"]
+    assert events == [SlotSet("sign_subject", None), FollowupAction("action_listen")]
+
+
 def test_a_worried_question_about_her_own_report_starts_the_check(dispatcher, domain):
     report = user("I have nipple discharge, should I be worried?", "check_symptoms",
                   red_flags({"action": "check"}, [finding("discharge")], original_intent="faq", worried=True),
@@ -342,7 +352,8 @@ def test_a_worried_message_mid_check_asks_the_question_again(dispatcher, domain,
 def test_every_response_sent_by_an_action_is_in_the_domain_and_validated():
     script = (ROOT / "scripts" / "validate_data.sh").read_text()
     listed = set(re.search(r'ACTION_RESPONSES="([^"]+)"', script).group(1).split("|"))
-    sources = "".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
+    # Sent by the action server, or by the response generator in the Rasa server.
+    sources = "".join(p.read_text() for p in [*(ROOT / "actions").glob("*.py"), ROOT / "grounding" / "nlg.py"])
     sent = set(re.findall(r'"(utter_[a-z_]+)"', sources)) & set(DOMAIN["responses"])
     assert listed <= set(DOMAIN["responses"])
     assert listed <= sent, f"listed in validate_data.sh but never sent: {listed - sent}"

@@ -119,3 +119,20 @@ def test_payload_is_machine_readable_and_carries_the_banner_text():
 def test_every_escalation_and_general_answer_reads_at_grade_8_or_below(rule):
     for text in (escalation_text(rule.level, [rule.id], RULEBOOK), general_sign_text(rule.level, [rule.id], RULEBOOK)):
         assert textstat.flesch_kincaid_grade(text) <= 8.0, text
+
+
+@pytest.mark.parametrize(
+    "text, vague",
+    [
+        ("im really anxious, is this bad", True),
+        ("should i be worried", True),
+        ("is this ok?", True),
+        # something named: the question is about it, not about something unsaid
+        ("im worried about my ductogram tomorrow, how long does it take", False),
+        ("i'm really nervous, does it hurt?", False),
+        ("I have nipple discharge, should I be worried?", False),
+        ("how long does a ductogram take", False),
+    ],
+)
+def test_a_worry_about_something_unnamed_is_marked_vague(detector, text, vague):
+    assert detector.detect(text).vague_worry is vague

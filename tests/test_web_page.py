@@ -168,6 +168,31 @@ def test_suggested_question_button_gets_its_answer(open_chat, assistant):
     expect(chat.bot_messages.last.locator("p.source")).to_contain_text("Source:")
 
 
+def test_did_you_mean_buttons_answer_the_topic_chosen(open_chat, assistant):
+    """Issue 14: an unclear question gets the closest topics as buttons, not "please rephrase"."""
+    chat = open_chat()
+    vague = "what about the duct"
+    [reference] = assistant.send(f"reference-{uuid.uuid4().hex}", vague)
+    assert len(reference.get("buttons", [])) >= 2, reference
+    chat.ask(vague)
+    buttons = chat.bot_messages.last.locator("button.quick-reply")
+    expect(buttons).to_have_text([button["title"] for button in reference["buttons"]])
+    chosen = reference["buttons"][0]
+    chat.click_and_wait(buttons.first)
+    [answer] = assistant.send(f"reference-{uuid.uuid4().hex}", chosen["payload"])
+    assert words(chat.last_reply()) == words(answer["text"])
+    expect(chat.bot_messages.last.locator("p.source")).to_contain_text("Source:")
+
+
+def test_two_part_question_gets_two_answers_each_with_its_source(open_chat):
+    chat = open_chat()
+    before = chat.bot_messages.count()
+    chat.ask("how long does a ductogram take, and can i eat before it?")
+    expect(chat.bot_messages).to_have_count(before + 2)
+    expect(chat.bot_messages.nth(before).locator("p.source")).to_contain_text("Source:")
+    expect(chat.bot_messages.nth(before + 1).locator("p.source")).to_contain_text("Source:")
+
+
 def test_bloody_discharge_from_one_breast_shows_the_amber_banner(open_chat):
     chat = open_chat()
     chat.ask("I have bloody discharge from one breast")

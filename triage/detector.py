@@ -64,6 +64,8 @@ NEVER_NEGATED = {"after_ductogram"}
 # any lumps under my arm or blood"; "no pain, but ..." stops at the comma.
 NEGATION_REACH = 9
 BODY_CLASSES = ("nipple", "breast")
+# Word classes that carry grammar, not a topic: "I'm" names nothing the patient could mean.
+GRAMMAR_CLASSES = frozenset({"self_intro"})
 EMERGENCY_SIGNS = {"breathing_trouble", "face_throat_swelling", "fainting"}
 AGE = re.compile(
     r"\b(?:i am|i'm|i’m|im|age|aged|i turned|she is|she's|he is|he's)\s+(?:a\s+|now\s+)?(\d{2,3})\b(?!\s*%)"
@@ -109,6 +111,9 @@ class Detection:
     worried: bool = False
     # A sign was set aside as an animal's ("my dog has a lump").
     about_animal: bool = False
+    # A worry, or asking whether something is serious ("is this bad?"), about nothing named:
+    # no sign, body part or test.
+    vague_worry: bool = False
 
     @property
     def active_signs(self) -> List[str]:
@@ -132,6 +137,7 @@ class Detection:
             "symptom_report": self.symptom_report,
             "worried": self.worried,
             "about_animal": self.about_animal,
+            "vague_worry": self.vague_worry,
         }
 
 
@@ -263,6 +269,7 @@ class RedFlagDetector:
             any(part.symptom_report for part in parts),
             any(part.worried for part in parts),
             all(part.about_animal for part in parts),
+            all(part.vague_worry for part in parts),
         )
 
     def _detect(self, text: str, doc) -> Detection:
@@ -292,7 +299,13 @@ class RedFlagDetector:
             findings.append(Finding("male", subject.relation))
         worried = any(label == "worry" for label, _s, _e in cues)
         animal = any(label == "animals" for label, _s, _e in cues) and not report
-        return Detection(findings, subject, sorted(set(unsure)), report, worried, animal)
+        serious = worried or any(label == "asks_if_serious" for label, _s, _e in cues)
+        vague = serious and not hits and not self._names_anything(words)
+        return Detection(findings, subject, sorted(set(unsure)), report, worried, animal, vague)
+
+    def _names_anything(self, words: Sequence[Word]) -> bool:
+        """A word of a rule-book class other than the grammar ones ("I'm"): a body part, a sign, the test."""
+        return any(name not in GRAMMAR_CLASSES for _s, _e, name in self.classes.find(words))
 
     def _cues(self, words: Sequence[Word]) -> List[Tuple[str, int, int]]:
         found = [(label, start, end) for start, end, label in self.cues.find(words)]

@@ -58,7 +58,8 @@ def judge(detection: Detection, rulebook: RuleBook, net_fires: bool = False) -> 
         return Verdict(GENERAL, asked_about.level, asked_about.reasons)
     if detection.symptom_report:
         return Verdict(CHECK)
-    if net_fires:
+    if net_fires or detection.vague_worry:
+        # "im really anxious, is this bad": about something unsaid. Ask, never guess.
         return Verdict(CLARIFY)
     return Verdict(None)
 

@@ -1,0 +1,115 @@
+"""How the classifier's reading and retrieval combine into what the patient gets: one answer,
+two answers (a two-part question), a "Did you mean ...?" choice, or nothing (ask to rephrase).
+
+Rasa's two-stage fallback, with retrieval as the second opinion:
+- the classifier is sure: its answer (and a second one when another question in the message
+  clearly asks about another topic);
+- the classifier is unsure, retrieval is sure: retrieval's answer;
+- both are unsure but retrieval has candidates: offer up to three as buttons;
+- otherwise the plain "please rephrase", the last resort.
+Retrieval never overrides a message the classifier read as off-topic, small talk or a report,
+and a message about something the documents do not cover (retrieval/scope.py) is declined.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional
+
+from retrieval.index import Ranking
+from retrieval.questions import focus, questions
+
+FAQ = "faq"
+FALLBACK = "nlu_fallback"
+ANSWER_PREFIX = "utter_faq/"  # an answer's response name is ANSWER_PREFIX + topic
+READING_KEY = "faq_reading"  # the parse's key for a Decision: {"answers", "suggestions", "how"}
+
+OUT_OF_SCOPE = "out_of_scope"
+
+# Thresholds set on the training examples (python -m quality.faq_calibration ranks each example
+# against the others, and the off-topic examples against all), never on the sealed questions.
+# A best topic this close and this far ahead of the next was right for 95% of the examples that
+# reach it (44% do); 16% of off-topic examples reach it too, so it only rescues a message the
+# classifier read as an FAQ question (and data/scope.yml declines the clearly off-topic).
+ANSWER_SCORE = 0.25
+ANSWER_MARGIN = 0.10
+# When the classifier's own pick is retrieval's best, no margin is needed: two readings agree.
+# 82% of examples reach this score; 43% of off-topic ones, most of which the classifier and
+# the scope rules have already set apart.
+AGREE_SCORE = 0.25
+# Candidates at least this close are offered as "Did you mean ...?"; the right topic is among
+# retrieval's best three for 93% of examples.
+SUGGEST_SCORE = 0.15
+MAX_SUGGESTIONS = 3
+# Another question in the message gets its own answer when its best topic is this close and
+# this far ahead of the first answer's topic.
+SECOND_SCORE = 0.3
+SECOND_MARGIN = 0.1
+MAX_ANSWERS = 2
+
+
+@dataclass
+class Decision:
+    answers: List[str] = field(default_factory=list)  # topics to answer, first one first
+    suggestions: List[str] = field(default_factory=list)  # topics to offer when unsure
+    how: str = "classifier"  # classifier | title | retrieval | suggest | off_topic | none
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def decide(
+    text: str,
+    final_intent: str,
+    top_intent: str,
+    selected: Optional[str],
+    rank: Callable[[str], Ranking],
+    titles: Dict[str, str],
+    outside: Optional[str] = None,
+) -> Decision:
+    """final_intent: after the fallback classifier and the answer gate; top_intent: the
+    classifier's best real intent; selected: the response selector's topic; outside: the
+    scope class the message names that the documents do not cover, if any."""
+    by_title = {_normal(title): topic for topic, title in titles.items()}
+    if _normal(text) in by_title:
+        return Decision(answers=[by_title[_normal(text)]], how="title")
+    if outside and final_intent in (FAQ, FALLBACK):
+        return Decision(how="off_topic")
+    if top_intent != FAQ or final_intent not in (FAQ, FALLBACK):
+        return Decision(how="none")
+    asked = questions(text)
+    ranking = rank(focus(text))
+    if final_intent == FAQ and selected:
+        return Decision(answers=[selected] + _second_answer(selected, asked, rank))
+    if _sure(ranking, selected):
+        best = ranking[0][0]
+        return Decision(answers=[best] + _second_answer(best, asked, rank), how="retrieval")
+    # Two questions split the classifier's confidence: each may still be clear on its own.
+    by_part = list(dict.fromkeys(ranked[0][0] for ranked in map(rank, asked) if _sure(ranked, selected)))
+    if len(asked) >= 2 and by_part:
+        return Decision(answers=by_part[:MAX_ANSWERS], how="retrieval")
+    best_score = ranking[0][1]
+    candidates = ([selected] if selected else []) + [topic for topic, score in ranking if score >= SUGGEST_SCORE]
+    suggestions = list(dict.fromkeys(candidates))[:MAX_SUGGESTIONS] if best_score >= SUGGEST_SCORE else []
+    return Decision(suggestions=suggestions, how="suggest" if suggestions else "none")
+
+
+def _sure(ranking: Ranking, selected: Optional[str]) -> bool:
+    """Retrieval is sure: its best topic is the classifier's pick, or clearly ahead."""
+    (best, best_score), (_, next_score) = ranking[0], ranking[1]
+    return (best == selected and best_score >= AGREE_SCORE) or (
+        best_score >= ANSWER_SCORE and best_score - next_score >= ANSWER_MARGIN
+    )
+
+
+def _second_answer(first: str, asked: List[str], rank: Callable[[str], Ranking]) -> List[str]:
+    """A topic asked about by another question in the message, when it is clearly another topic."""
+    if len(asked) < 2:
+        return []
+    for part in asked:
+        ranking = rank(part)
+        (topic, score), scores = ranking[0], dict(ranking)
+        if topic != first and score >= SECOND_SCORE and score - scores[first] >= SECOND_MARGIN:
+            return [topic][: MAX_ANSWERS - 1]
+    return []
