@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu_components.stored_json import read_json, write_json
-from retrieval.decide import ANSWER_PREFIX, FAQ, FALLBACK, OUT_OF_SCOPE, READING_KEY, Decision, decide
+from retrieval.decide import ANSWER_PREFIX, FAQ, FALLBACK, OUT_OF_SCOPE, READING_KEY, decide
 from retrieval.index import TopicIndex
 from retrieval.scope import load_scope
 
@@ -127,17 +127,20 @@ class FaqRetrieval(GraphComponent):
             self.scope.outside_class(message.get(TEXT) or ""),
         )
         if decision.how in ("title", "retrieval"):
-            self._answer_with(message, decision)
+            self._answer_with(message, decision.answers[0], set_intent=True)
+        elif decision.answers and decision.answers[0] != selected:
+            # Two answers, in the order asked: the first one asked is the one sent first.
+            self._answer_with(message, decision.answers[0], set_intent=False)
         elif decision.how == "off_topic":
             message.set(INTENT, {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
         reading = {"answers": decision.answers, "suggestions": decision.suggestions, "how": decision.how}
         message.set(READING_KEY, reading, add_to_output=True)
 
-    def _answer_with(self, message: Message, decision: Decision) -> None:
-        """The intent becomes faq and the response selector's pick becomes retrieval's."""
-        topic = decision.answers[0]
+    def _answer_with(self, message: Message, topic: str, set_intent: bool) -> None:
+        """The response selector's pick becomes `topic`; with set_intent, the intent becomes faq."""
         confidence = dict(self.index.rank(message.get(TEXT) or "")).get(topic, 0.0)
-        message.set(INTENT, {INTENT_NAME_KEY: FAQ, PREDICTED_CONFIDENCE_KEY: confidence}, add_to_output=True)
+        if set_intent:
+            message.set(INTENT, {INTENT_NAME_KEY: FAQ, PREDICTED_CONFIDENCE_KEY: confidence}, add_to_output=True)
         selectors = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
         selectors.setdefault(FAQ, {})[RESPONSE_SELECTOR_PREDICTION_KEY] = {
             RESPONSE_SELECTOR_RESPONSES_KEY: self.responses.get(topic, []),

@@ -81,10 +81,10 @@ def decide(
     asked = questions(text)
     ranking = rank(focus(text))
     if final_intent == FAQ and selected:
-        return Decision(answers=[selected] + _second_answer(selected, asked, rank))
+        return Decision(answers=_in_order([selected] + _second_answer(selected, asked, rank), asked, rank))
     if _sure(ranking, selected):
         best = ranking[0][0]
-        return Decision(answers=[best] + _second_answer(best, asked, rank), how="retrieval")
+        return Decision(answers=_in_order([best] + _second_answer(best, asked, rank), asked, rank), how="retrieval")
     # Two questions split the classifier's confidence: each may still be clear on its own.
     by_part = list(dict.fromkeys(ranked[0][0] for ranked in map(rank, asked) if _sure(ranked, selected)))
     if len(asked) >= 2 and by_part:
@@ -93,6 +93,14 @@ def decide(
     candidates = ([selected] if selected else []) + [topic for topic, score in ranking if score >= SUGGEST_SCORE]
     suggestions = list(dict.fromkeys(candidates))[:MAX_SUGGESTIONS] if best_score >= SUGGEST_SCORE else []
     return Decision(suggestions=suggestions, how="suggest" if suggestions else "none")
+
+
+def _in_order(topics: List[str], asked: List[str], rank: Callable[[str], Ranking]) -> List[str]:
+    """Answers in the order their questions were asked: each topic at the part it fits best."""
+    if len(topics) < 2:
+        return topics
+    scores = [dict(rank(part)) for part in asked]
+    return sorted(topics, key=lambda topic: max(range(len(asked)), key=lambda i: scores[i].get(topic, 0.0)))
 
 
 def _sure(ranking: Ranking, selected: Optional[str]) -> bool:

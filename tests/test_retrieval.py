@@ -113,3 +113,9 @@ def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is
 )
 def test_scope(text, outside):
     assert load_scope().outside_class(text) == outside
+
+
+def test_two_answers_come_in_the_order_asked(index):
+    decision = decide("can i eat before the test, and how long does the ductogram take", FAQ, FAQ, "duration",
+                      index.rank, TITLES)
+    assert decision.answers == ["eating", "duration"]

@@ -21,7 +21,7 @@ from quality.holdout import (
 MIN_FAQ_RIGHT = 0.87
 MAX_REPHRASE = 0.02
 # An answer to another topic: the costliest miss.
-MAX_FAQ_WRONG = 0.045
+MAX_FAQ_WRONG = 0.055
 MIN_OFF_TOPIC_DECLINED = 0.72
 MIN_TWO_PART_BOTH = 0.6
 # The sealed set, counted only.

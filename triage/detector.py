@@ -64,6 +64,8 @@ NEVER_NEGATED = {"after_ductogram"}
 # any lumps under my arm or blood"; "no pain, but ..." stops at the comma.
 NEGATION_REACH = 9
 BODY_CLASSES = ("nipple", "breast")
+# Cue lists that voice a worry ("should i be worried" is read whole, as asks_if_serious).
+WORRY_CUES = ("worry", "asks_if_serious")
 # Word classes that carry grammar, not a topic: "I'm" names nothing the patient could mean.
 GRAMMAR_CLASSES = frozenset({"self_intro"})
 EMERGENCY_SIGNS = {"breathing_trouble", "face_throat_swelling", "fainting"}
@@ -111,7 +113,7 @@ class Detection:
     worried: bool = False
     # A sign was set aside as an animal's ("my dog has a lump").
     about_animal: bool = False
-    # A worry, or asking whether something is serious ("is this bad?"), about nothing named:
+    # Asks whether something is serious, or voices fear ("is this bad?"), about nothing named:
     # no sign, body part or test.
     vague_worry: bool = False
 
@@ -297,10 +299,10 @@ class RedFlagDetector:
         subject = others[0] if others else None
         if subject and subject.pronoun == "he" and any(f.active for f in findings):
             findings.append(Finding("male", subject.relation))
-        worried = any(label == "worry" for label, _s, _e in cues)
+        worried = any(label in WORRY_CUES for label, _s, _e in cues)
         animal = any(label == "animals" for label, _s, _e in cues) and not report
-        serious = worried or any(label == "asks_if_serious" for label, _s, _e in cues)
-        vague = serious and not hits and not self._names_anything(words)
+        asks_if_serious = any(label == "asks_if_serious" for label, _s, _e in cues)
+        vague = asks_if_serious and not hits and not self._names_anything(words)
         return Detection(findings, subject, sorted(set(unsure)), report, worried, animal, vague)
 
     def _names_anything(self, words: Sequence[Word]) -> bool:
@@ -479,7 +481,7 @@ class RedFlagDetector:
             # "Should I be worried about brown discharge?": about her, or in general? Ask.
             # An emergency sign needs no worry word: asking costs less than missing it.
             # "Will I need a ductogram for the blood from my nipple?": her own body, asked as a question.
-            worried = in_sentence("worry") or hit.sign in EMERGENCY_SIGNS or own_body
+            worried = any(map(in_sentence, WORRY_CUES)) or hit.sign in EMERGENCY_SIGNS or own_body
             if worried and FIRST_PERSON & sentence_words and not negated and not historical:
                 unsure = True
         if owner == "self" and not (negated or general or historical or current) and hit.sign not in CONTEXT_SIGNS:
