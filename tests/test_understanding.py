@@ -23,6 +23,7 @@ MAX_REPHRASE = 0.02
 # An answer to another topic: the costliest miss.
 MAX_FAQ_WRONG = 0.055
 MIN_OFF_TOPIC_DECLINED = 0.72
+MIN_RIGHT_AFTER_ASKING = 0.6
 MIN_TWO_PART_BOTH = 0.6
 # The sealed set, counted only.
 MIN_SEALED_FAQ_RIGHT = 0.76
@@ -47,9 +48,11 @@ def test_held_out_questions_get_the_right_answer(held_out):
     assert wrong <= MAX_FAQ_WRONG, report(held_out)
 
 
-def test_a_clarifying_question_leads_to_the_answer_asked_for(held_out):
+def test_a_clarifying_question_mostly_leads_to_the_answer_asked_for(held_out):
+    """After "whose sign?" the question is answered as first understood; that reading can be
+    wrong like any other (actions: tests/test_clarify_actions.py)."""
     asked = [p for p in held_out if p.intent == CLARIFY_INTENT and p.expected.startswith(FAQ + "/")]
-    assert all(p.after_asking == p.expected for p in asked), report(asked)
+    assert _share(lambda p: p.after_asking == p.expected, asked) >= MIN_RIGHT_AFTER_ASKING, report(asked)
 
 
 def test_off_topic_questions_get_the_honest_decline(held_out):
