@@ -79,28 +79,29 @@ def decide(
     if top_intent != FAQ or final_intent not in (FAQ, FALLBACK):
         return Decision(how="none")
     asked = questions(text)
-    ranking = rank(focus(text))
+    by_part = [rank(part) for part in asked]  # each question part ranked once
     if final_intent == FAQ and selected:
-        return Decision(answers=_in_order([selected] + _second_answer(selected, asked, rank), asked, rank))
+        return Decision(answers=_in_order([selected] + _second_answer(selected, by_part), by_part))
+    ranking = rank(focus(text))
     if _sure(ranking, selected):
         best = ranking[0][0]
-        return Decision(answers=_in_order([best] + _second_answer(best, asked, rank), asked, rank), how="retrieval")
+        return Decision(answers=_in_order([best] + _second_answer(best, by_part), by_part), how="retrieval")
     # Two questions split the classifier's confidence: each may still be clear on its own.
-    by_part = list(dict.fromkeys(ranked[0][0] for ranked in map(rank, asked) if _sure(ranked, selected)))
-    if len(asked) >= 2 and by_part:
-        return Decision(answers=by_part[:MAX_ANSWERS], how="retrieval")
+    sure_parts = list(dict.fromkeys(ranked[0][0] for ranked in by_part if _sure(ranked, selected)))
+    if len(asked) >= 2 and sure_parts:
+        return Decision(answers=sure_parts[:MAX_ANSWERS], how="retrieval")
     best_score = ranking[0][1]
     candidates = ([selected] if selected else []) + [topic for topic, score in ranking if score >= SUGGEST_SCORE]
     suggestions = list(dict.fromkeys(candidates))[:MAX_SUGGESTIONS] if best_score >= SUGGEST_SCORE else []
     return Decision(suggestions=suggestions, how="suggest" if suggestions else "none")
 
 
-def _in_order(topics: List[str], asked: List[str], rank: Callable[[str], Ranking]) -> List[str]:
+def _in_order(topics: List[str], by_part: List[Ranking]) -> List[str]:
     """Answers in the order their questions were asked: each topic at the part it fits best."""
     if len(topics) < 2:
         return topics
-    scores = [dict(rank(part)) for part in asked]
-    return sorted(topics, key=lambda topic: max(range(len(asked)), key=lambda i: scores[i].get(topic, 0.0)))
+    scores = [dict(ranking) for ranking in by_part]
+    return sorted(topics, key=lambda topic: max(range(len(scores)), key=lambda i: scores[i].get(topic, 0.0)))
 
 
 def _sure(ranking: Ranking, selected: Optional[str]) -> bool:
@@ -111,12 +112,11 @@ def _sure(ranking: Ranking, selected: Optional[str]) -> bool:
     )
 
 
-def _second_answer(first: str, asked: List[str], rank: Callable[[str], Ranking]) -> List[str]:
+def _second_answer(first: str, by_part: List[Ranking]) -> List[str]:
     """A topic asked about by another question in the message, when it is clearly another topic."""
-    if len(asked) < 2:
+    if len(by_part) < 2:
         return []
-    for part in asked:
-        ranking = rank(part)
+    for ranking in by_part:
         (topic, score), scores = ranking[0], dict(ranking)
         if topic != first and score >= SECOND_SCORE and score - scores[first] >= SECOND_MARGIN:
             return [topic][: MAX_ANSWERS - 1]
