@@ -1,7 +1,8 @@
 """Rasa's whitespace tokenizer, reading only the questions of a long message (and the sentence
 before them: retrieval.questions.focus), with the domain's own words spelled right before any
 feature is made: "ductagram", "galactogrm", "prolactine", "brest" become the words the answers and the
-example questions use. Ordinary English words are never changed (triage.language.SpellingFixer:
+example questions use, and each word's features are made from its dictionary form
+(triage.language.lemma). Ordinary English words are never changed (triage.language.SpellingFixer:
 SymSpell-style lookup, offline, with spacy-lookups-data's word frequencies). The dictionary is
 every word of the training examples and the answers, stored with the model.
 """
@@ -22,7 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu_components.stored_json import read_json, write_json
 from retrieval.questions import focus
-from triage.language import SpellingFixer
+from triage.language import SpellingFixer, lemma
 
 WORDS_FILE = "domain_words.json"
 _WORD = re.compile(r"[a-z]+")
@@ -86,5 +87,7 @@ class DomainSpellingTokenizer(WhitespaceTokenizer):
             for token in tokens:
                 fixed = self.fixer.fix(token.text.lower())
                 if fixed != token.text.lower():
-                    token.text = token.lemma = fixed
+                    token.text = fixed
+                # Word features are made from lemmas: "leaks", "leaked" and "leaking" are one word.
+                token.lemma = lemma(fixed)
         return tokens

@@ -1,5 +1,5 @@
 """The trained model on questions it never saw (issue 14): held-out patient questions
-(tests/nlu_holdout.yml), two-part questions and the sealed set (counted only, never printed).
+(tests/nlu_holdout.yml), two-part questions and the two sealed sets (counted only, never printed).
 
 The floors are the figures measured when they were set, less a small margin; the issue's
 targets (97% right answers, at most 2% "please rephrase") are not all met yet: see
@@ -10,7 +10,7 @@ from quality.holdout import (
     CLARIFY_INTENT,
     FAQ,
     OUT_OF_SCOPE,
-    SEALED_FILE,
+    SEALED_FILES,
     TWO_PART_FILE,
     load_multi,
     predict,
@@ -18,16 +18,16 @@ from quality.holdout import (
 )
 
 # Held-out questions: right answer at once, and at most this many bare "please rephrase".
-MIN_FAQ_RIGHT = 0.87
+MIN_FAQ_RIGHT = 0.89
 MAX_REPHRASE = 0.02
 # An answer to another topic: the costliest miss.
-MAX_FAQ_WRONG = 0.055
-MIN_OFF_TOPIC_DECLINED = 0.72
+MAX_FAQ_WRONG = 0.045
+MIN_OFF_TOPIC_DECLINED = 0.88
 MIN_RIGHT_AFTER_ASKING = 0.6
-MIN_TWO_PART_BOTH = 0.6
-# The sealed set, counted only.
-MIN_SEALED_FAQ_RIGHT = 0.76
-MAX_SEALED_OFF_TOPIC_ANSWERED = 0.2
+MIN_TWO_PART_BOTH = 0.7
+# The sealed sets, counted only: (file, FAQ right answers at least, off-topic answered at most).
+# Set 1 measured 85.5% and 3.3%, set 2 88.6% and 9.8% (off-topic questions written to share words).
+SEALED_FLOORS = [(SEALED_FILES[0], 0.81, 0.1), (SEALED_FILES[1], 0.84, 0.15)]
 
 
 def _share(predicate, predictions) -> float:
@@ -76,13 +76,14 @@ def test_two_part_questions_get_both_answers(model_path):
     assert all(len(p.answers) <= 2 for p in predictions)
 
 
-def test_sealed_questions(model_path):
+@pytest.mark.parametrize("path, min_right, max_off_topic_answered", SEALED_FLOORS, ids=lambda v: getattr(v, "name", v))
+def test_sealed_questions(model_path, path, min_right, max_off_topic_answered):
     """Counts only: a failure names no message, so nobody tunes on the sealed set."""
-    single = [(text, expected[0]) for text, expected in load_multi(SEALED_FILE) if len(expected) == 1]
+    single = [(text, expected[0]) for text, expected in load_multi(path) if len(expected) == 1]
     predictions = predict(model_path, single)
     faq = [p for p in predictions if p.expected.startswith(FAQ + "/")]
     off_topic = [p for p in predictions if p.expected == OUT_OF_SCOPE]
     right = _share(lambda p: p.answer_correct, faq)
     answered_off_topic = _share(lambda p: p.intent == FAQ, off_topic)
-    assert right >= MIN_SEALED_FAQ_RIGHT, f"sealed FAQ right answers: {right:.1%}"
-    assert answered_off_topic <= MAX_SEALED_OFF_TOPIC_ANSWERED, f"sealed off-topic answered: {answered_off_topic:.1%}"
+    assert right >= min_right, f"sealed FAQ right answers: {right:.1%}"
+    assert answered_off_topic <= max_off_topic_answered, f"sealed off-topic answered: {answered_off_topic:.1%}"

@@ -18,7 +18,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from triage.language import SpellingFixer, Word, build_nlp, read_words
+from triage.language import SpellingFixer, Word, build_nlp, lemma, read_words
 from triage.rules import AGE_SIGN, RuleBook
 
 warnings.filterwarnings("ignore", message=r"\[W036\]")
@@ -197,8 +197,7 @@ class RedFlagDetector:
     def __init__(self, rulebook: RuleBook) -> None:
         self.rulebook = rulebook
         self.nlp = build_nlp()
-        lemmas = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        self._lemma = lambda word: str(lemmas.get(word, word)).lower()
+        self._lemma = lemma
         self.fixer = SpellingFixer(self._domain_words())
         context = rulebook.context
         self.terms = _Matcher(

@@ -42,6 +42,18 @@ def common_words() -> FrozenSet[str]:
     return frozenset(w.lower() for w, p in probabilities.items() if p >= COMMON_WORD_LOG_PROB and w.isalpha())
 
 
+@lru_cache(maxsize=1)
+def _lemma_table() -> Dict[str, str]:
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def lemma(word: str) -> str:
+    """The dictionary form ("leaking" -> "leak", "hurts" -> "hurt"): spaCy's lookup table."""
+    return str(_lemma_table().get(word, word)).lower()
+
+
 def _deletes(word: str, depth: int) -> Set[str]:
     found = {word}
     frontier = {word}
