@@ -19,6 +19,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_PREDICTION_KEY,
     RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
     RESPONSE_SELECTOR_RESPONSES_KEY,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
@@ -113,9 +114,8 @@ class FaqRetrieval(GraphComponent):
         ranking = [entry.get(INTENT_NAME_KEY) for entry in message.get(INTENT_RANKING_KEY) or []]
         final_intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
         real_intents = [name for name in ranking if name != FALLBACK]
-        selection = ((message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(FAQ) or {}).get(
-            RESPONSE_SELECTOR_PREDICTION_KEY
-        ) or {}
+        selector = (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(FAQ) or {}
+        selection = selector.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}
         selected = (selection.get(INTENT_RESPONSE_KEY) or "").partition("/")[2] or None
         decision = decide(
             message.get(TEXT) or "",
@@ -125,6 +125,10 @@ class FaqRetrieval(GraphComponent):
             self.index.rank,
             self.titles,
             self.scope.outside_class(message.get(TEXT) or ""),
+            also_ranked=[
+                (entry.get(INTENT_RESPONSE_KEY) or "").partition("/")[2]
+                for entry in selector.get(RESPONSE_SELECTOR_RANKING_KEY) or []
+            ],
         )
         if decision.how in ("title", "retrieval"):
             self._answer_with(message, decision.answers[0], set_intent=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 from retrieval.index import Ranking
 from retrieval.questions import focus, questions
@@ -45,6 +45,10 @@ MAX_SUGGESTIONS = 3
 # this far ahead of the first answer's topic.
 SECOND_SCORE = 0.3
 SECOND_MARGIN = 0.1
+# ... or this close when the classifier also ranks that topic among its best few for the whole
+# message: two readings agree.
+SECOND_AGREE_SCORE = 0.2
+SECOND_AGREE_RANKS = 3
 MAX_ANSWERS = 2
 
 
@@ -67,10 +71,12 @@ def decide(
     rank: Callable[[str], Ranking],
     titles: Dict[str, str],
     outside: Optional[str] = None,
+    also_ranked: Sequence[str] = (),
 ) -> Decision:
     """final_intent: after the fallback classifier and the answer gate; top_intent: the
     classifier's best real intent; selected: the response selector's topic; outside: the
-    scope class the message names that the documents do not cover, if any."""
+    scope class the message names that the documents do not cover, if any; also_ranked: the
+    response selector's topics for the whole message, best first."""
     by_title = {_normal(title): topic for topic, title in titles.items()}
     if _normal(text) in by_title:
         return Decision(answers=[by_title[_normal(text)]], how="title")
@@ -81,11 +87,12 @@ def decide(
     asked = questions(text)
     by_part = [rank(part) for part in asked]  # each question part ranked once
     if final_intent == FAQ and selected:
-        return Decision(answers=_in_order([selected] + _second_answer(selected, by_part), by_part))
+        return Decision(answers=_in_order([selected] + _second_answer(selected, by_part, also_ranked), by_part))
     ranking = rank(focus(text))
     if _sure(ranking, selected):
         best = ranking[0][0]
-        return Decision(answers=_in_order([best] + _second_answer(best, by_part), by_part), how="retrieval")
+        second = _second_answer(best, by_part, also_ranked)
+        return Decision(answers=_in_order([best] + second, by_part), how="retrieval")
     # Two questions split the classifier's confidence: each may still be clear on its own.
     sure_parts = list(dict.fromkeys(ranked[0][0] for ranked in by_part if _sure(ranked, selected)))
     if len(asked) >= 2 and sure_parts:
@@ -112,12 +119,14 @@ def _sure(ranking: Ranking, selected: Optional[str]) -> bool:
     )
 
 
-def _second_answer(first: str, by_part: List[Ranking]) -> List[str]:
+def _second_answer(first: str, by_part: List[Ranking], also_ranked: Sequence[str] = ()) -> List[str]:
     """A topic asked about by another question in the message, when it is clearly another topic."""
     if len(by_part) < 2:
         return []
+    agreeing = set(also_ranked[:SECOND_AGREE_RANKS])
     for ranking in by_part:
         (topic, score), scores = ranking[0], dict(ranking)
-        if topic != first and score >= SECOND_SCORE and score - scores[first] >= SECOND_MARGIN:
+        enough = SECOND_AGREE_SCORE if topic in agreeing else SECOND_SCORE
+        if topic != first and score >= enough and score - scores[first] >= SECOND_MARGIN:
             return [topic][: MAX_ANSWERS - 1]
     return []

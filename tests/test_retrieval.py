@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.decide import AGREE_SCORE, FALLBACK, FAQ, MAX_ANSWERS, decide
+from retrieval.decide import AGREE_SCORE, FALLBACK, FAQ, MAX_ANSWERS, SECOND_AGREE_SCORE, SECOND_SCORE, decide
 from retrieval.index import TopicIndex
 from retrieval.questions import focus, questions
 from retrieval.scope import load_scope
@@ -119,3 +119,12 @@ def test_two_answers_come_in_the_order_asked(index):
     decision = decide("can i eat before the test, and how long does the ductogram take", FAQ, FAQ, "duration",
                       index.rank, TITLES)
     assert decision.answers == ["eating", "duration"]
+
+
+def test_a_second_question_needs_less_when_the_classifier_ranks_its_topic_too(index):
+    text = "how long does the ductogram take, and do they bill me"
+    weak = dict(index.rank("do they bill me"))["cost"]
+    assert SECOND_AGREE_SCORE <= weak < SECOND_SCORE  # retrieval alone is not sure of "cost"
+    alone = decide(text, FAQ, FAQ, "duration", index.rank, TITLES)
+    agreed = decide(text, FAQ, FAQ, "duration", index.rank, TITLES, also_ranked=["duration", "cost"])
+    assert alone.answers == ["duration"] and agreed.answers == ["duration", "cost"]
