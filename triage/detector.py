@@ -197,7 +197,6 @@ class RedFlagDetector:
     def __init__(self, rulebook: RuleBook) -> None:
         self.rulebook = rulebook
         self.nlp = build_nlp()
-        self._lemma = lemma
         self.fixer = SpellingFixer(self._domain_words())
         context = rulebook.context
         self.terms = _Matcher(
@@ -239,7 +238,7 @@ class RedFlagDetector:
         tokens = (token.text.lower().replace("\u2019", "'") for token in self.nlp.tokenizer(str(text)))
         # Short words and contractions stay as written: as "be", the "m" of "im" would make
         # "i'm" match "I are"; the lookup table turns "as" into "a".
-        return tuple(self._lemma(t) if lemmas and "'" not in t and len(t) > 2 else t for t in tokens)
+        return tuple(lemma(t) if lemmas and "'" not in t and len(t) > 2 else t for t in tokens)
 
     def _body_owner(self, words: Sequence[Word]) -> Optional[str]:
         """Whose body part the words name: "my nipple" (self), "his nipple", "mum's breast" (other)."""
@@ -274,7 +273,7 @@ class RedFlagDetector:
         )
 
     def _detect(self, text: str, doc) -> Detection:
-        words = read_words(doc, self.fixer, self._lemma)
+        words = read_words(doc, self.fixer, lemma)
         sentences = _spans(words, lambda w: w.sentence)
         clause_of = _clauses(words)
         cues = self._cues(words)
