@@ -1,39 +1,35 @@
-# Every setting below can be overridden from the environment or the command line,
-# e.g. `RASA_PORT=5006 make run` or `make run TRACKER_STORE_URL=postgresql://...`.
+# Paths below, and every server setting in settings.env, can be overridden from the environment
+# or the command line, e.g. `RASA_PORT=5006 make run` or `make run TRACKER_STORE_URL=postgresql://...`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VENV ?= .venv
+# The web server's own environment (webapp/requirements.txt), on current releases.
+WEB_VENV ?= .venv-web
 MODELS_DIR ?= models
 RESULTS_DIR ?= var/results
-export VENV
-export RASA_PORT ?= 5005
-export ACTION_PORT ?= 5055
-export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTION_PORT)/webhook
-export TRACKER_STORE_URL ?= sqlite:///var/tracker.db
-# Conversation locks: in memory for one Rasa server; redis when several share the load.
-export LOCK_STORE_TYPE ?= in_memory
-export REDIS_HOST ?= localhost
-export REDIS_PORT ?= 6379
-export REDIS_DB ?= 1
-# Quiet, offline-friendly runs: no telemetry, fewer TensorFlow and SQLAlchemy notices.
-export RASA_TELEMETRY_ENABLED ?= false
-export TF_CPP_MIN_LOG_LEVEL ?= 2
-export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export VENV WEB_VENV RESULTS_DIR
 
-export RESULTS_DIR
-export WEB_PORT ?= 8080
+# Server settings: their defaults live in settings.env, read here as `NAME ?= value`.
+SETTINGS := $(shell grep -E '^[A-Z_]+=' settings.env)
+SETTING_NAMES := $(foreach setting,$(SETTINGS),$(firstword $(subst =, ,$(setting))))
+$(foreach setting,$(SETTINGS),$(eval $(firstword $(subst =, ,$(setting))) ?= $(patsubst $(firstword $(subst =, ,$(setting)))=%,%,$(setting))))
+export $(SETTING_NAMES)
 
 RASA := $(VENV)/bin/rasa
+# Rasa with this project's fixes installed (rasa_addons/remote_action): for every command that serves.
+RASA_SERVING := $(PYTHON_VENV) -m rasa_addons
 PYTHON_VENV := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+WEB_PYTHON := $(WEB_VENV)/bin/python
+WEB_INSTALLED := $(WEB_VENV)/.installed
 
 # The model file is named after a hash of everything it is trained from, so
 # `make train` retrains only when the data, the config or our trained components' code changed
 # (--force then, as Rasa's own cache does not notice code). data/sources.yml, data/scope.yml and
 # data/red_flags.yml are read by the servers at start-up and need no training.
 MODEL_INPUTS := config.yml domain.yml $(sort $(shell find data/nlu data/rules data/stories -type f -name '*.yml')) \
-  $(sort $(wildcard nlu_components/*.py)) retrieval/questions.py retrieval/index.py triage/language.py
+  $(sort $(wildcard rasa_addons/nlu/*.py)) core/retrieval/questions.py core/retrieval/index.py core/triage/language.py
 MODEL_NAME := assistant-$(shell sha256sum $(MODEL_INPUTS) | sha256sum | cut -c1-12)
 export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 
@@ -41,28 +37,28 @@ export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 WIDGET := widget/dist/assistant-widget.js
 WIDGET_MODULES := widget/node_modules/.package-lock.json
 
-.PHONY: audit help install widget browser scale-services test-scale train run shell validate test test-widget test-python test-conversations evaluate bench check-content purge constraints clean
+.PHONY: audit help install widget browser scale-services test-scale train run shell validate test test-unit test-widget test-python test-conversations evaluate bench check-content purge constraints clean lint format fingerprints
 
-help:
-	@echo "make run       install, train if needed, start the assistant and its web page on :8080 (Ctrl-C stops it)"
-	@echo "make test      validate data, train, run pytest and the conversation tests"
-	@echo "make evaluate  accuracy on held-out patient questions (tests/nlu_holdout.yml)"
-	@echo "make test-scale  two Rasa servers on one PostgreSQL store and one Redis lock store"
-	@echo "make shell     chat with the assistant in the terminal"
-	@echo "make bench     speed and memory of the real servers, next to a rasa init baseline"
-	@echo "make audit     known vulnerabilities in the pinned packages (pip-audit, own virtualenv)"
-	@echo "make check-content   check edited answers before they go live"
-	@echo "make purge DAYS=N    delete conversations older than N days"
+help: ## this list (from the comments after `##` in the Makefile)
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(INSTALLED): requirements.txt constraints.txt
-	@python310=$$(scripts/find_python310.sh) || exit 1; \
+	@python310=$$(tools/find_python310.sh) || exit 1; \
 	  if [ ! -x "$(PYTHON_VENV)" ]; then echo "Creating $(VENV) with $$python310"; "$$python310" -m venv "$(VENV)"; fi
-	$(VENV)/bin/pip install --quiet --upgrade "pip<25" wheel
+	$(VENV)/bin/pip install --quiet --upgrade pip wheel -c constraints.txt
 	$(VENV)/bin/pip install --quiet -r requirements.txt -c constraints.txt
 	$(VENV)/bin/pip check
 	@touch $@
 
-install: $(INSTALLED)
+$(WEB_INSTALLED): webapp/requirements.txt webapp/constraints.txt
+	@python310=$$(tools/find_python310.sh) || exit 1; \
+	  if [ ! -x "$(WEB_PYTHON)" ]; then echo "Creating $(WEB_VENV) with $$python310"; "$$python310" -m venv "$(WEB_VENV)"; fi
+	$(WEB_VENV)/bin/pip install --quiet --upgrade pip -c webapp/constraints.txt
+	$(WEB_VENV)/bin/pip install --quiet -r webapp/requirements.txt -c webapp/constraints.txt
+	$(WEB_VENV)/bin/pip check
+	@touch $@
+
+install: $(INSTALLED) $(WEB_INSTALLED) ## both virtual environments: Rasa's (.venv) and the web server's (.venv-web)
 
 $(WIDGET_MODULES): widget/package.json widget/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18 or newer with npm (Debian: apt-get install nodejs npm)."; exit 1; }
@@ -72,88 +68,127 @@ $(WIDGET_MODULES): widget/package.json widget/package-lock.json
 $(WIDGET): $(WIDGET_MODULES) $(wildcard widget/src/*)
 	cd widget && npm run build
 
-widget: $(WIDGET)
+widget: $(WIDGET) ## build the chat widget (widget/dist/assistant-widget.js)
 
 # Debian's Chromium for the browser tests (installed with apt-get when missing and allowed).
-browser:
-	@scripts/ensure_chromium.sh
+browser: ## Debian's Chromium for the browser tests
+	@tools/ensure_chromium.sh
 
 # PostgreSQL and Redis packages for the scale-out test (it runs private instances of both).
-scale-services:
-	@scripts/ensure_scale_services.sh
+scale-services: ## PostgreSQL and Redis packages for the scale-out test
+	@tools/ensure_scale_services.sh
 
 $(MODEL): $(INSTALLED)
 	@mkdir -p $(MODELS_DIR)
 	$(RASA) train --force --fixed-model-name $(MODEL_NAME) --out $(MODELS_DIR)
 	@find $(MODELS_DIR) -name 'assistant-*.tar.gz' ! -name '$(MODEL_NAME).tar.gz' -delete
 
-train: $(MODEL)
+train: $(MODEL) ## train the model, only when its inputs changed
 
-run: $(MODEL) $(WIDGET)
-	scripts/run_servers.sh $(MODEL)
+run: $(MODEL) $(WIDGET) $(WEB_INSTALLED) ## install, train if needed, start the three servers; the page is on :8080 (Ctrl-C stops them)
+	tools/run_servers.sh $(MODEL)
 
-shell: $(MODEL)
+shell: $(MODEL) ## chat with the assistant in the terminal
 	@mkdir -p var
-	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+	$(RASA_SERVING) shell --model $(MODEL) --endpoints endpoints.yml
 
-validate: $(INSTALLED)
-	scripts/validate_data.sh
+validate: $(INSTALLED) ## check the training data and domain (rasa data validate, and ours)
+	tools/validate_data.sh
 
-test: validate $(MODEL) test-widget test-conversations test-python
+test: validate $(MODEL) test-widget test-conversations test-python ## the whole suite: data, widget, conversation stories, pytest with the real servers
+
+test-unit: $(INSTALLED) ## the fast tests: pure core, actions, components; no servers (under a minute)
+	$(PYTHON_VENV) -m pytest tests/unit -q
 
 # The widget's pure logic (widget/src/rasa-replies.js), with Node's own test runner.
-test-widget: $(WIDGET_MODULES)
+test-widget: $(WIDGET_MODULES) ## the widget's reply logic, with Node's test runner
 	cd widget && npm test --silent
 
-test-python: $(MODEL) $(WIDGET) browser scale-services
+test-python: $(MODEL) $(WIDGET) $(WEB_INSTALLED) browser scale-services ## pytest, with the real servers, database and browser
 	$(PYTHON_VENV) -m pytest
 
 # Two Rasa servers sharing one PostgreSQL tracker store and one Redis lock store
 # (tests/test_scale.py, also part of test-python).
-test-scale: $(MODEL) scale-services
+test-scale: $(MODEL) scale-services ## two Rasa servers on one PostgreSQL store and one Redis lock store
 	$(PYTHON_VENV) -m pytest tests/test_scale.py
 
 # Conversation tests: every test_*.yml story under tests/ must be followed exactly.
-test-conversations: $(MODEL)
-	$(RASA) test core --stories tests/ --model $(MODEL) --endpoints endpoints.yml \
+test-conversations: $(MODEL) ## the conversation stories in tests/conversations
+	$(RASA_SERVING) test core --stories tests/ --model $(MODEL) --endpoints endpoints.yml \
 	  --out $(RESULTS_DIR)/conversations --fail-on-prediction-errors --no-plot
 
 # Held-out, two-part and sealed questions; red flags; then 5-fold cross-validation of the NLU
 # pipeline (about 5 trainings: allow half an hour on 2 cores; CV_FOLDS=0 skips it).
 CV_FOLDS ?= 5
-evaluate: $(MODEL)
-	$(PYTHON_VENV) -m quality.holdout --model $(MODEL)
-	$(PYTHON_VENV) -m quality.red_flag_eval --json $(RESULTS_DIR)/red_flags.json
+evaluate: $(MODEL) ## held-out, two-part and sealed questions; red flags; cross-validation (CV_FOLDS=0 skips it)
+	$(PYTHON_VENV) -m tools.holdout --model $(MODEL)
+	$(PYTHON_VENV) -m tools.red_flag_eval --json $(RESULTS_DIR)/red_flags.json
 	@if [ "$(CV_FOLDS)" != "0" ]; then \
 	  $(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds $(CV_FOLDS) \
 	    --out $(RESULTS_DIR)/cross_validation --no-plot && \
-	  $(PYTHON_VENV) -m quality.cross_validation $(RESULTS_DIR)/cross_validation; fi
+	  $(PYTHON_VENV) -m tools.cross_validation $(RESULTS_DIR)/cross_validation; fi
 
 # Speed targets are measured here, not asserted in timed tests.
-bench: $(INSTALLED)
-	$(PYTHON_VENV) -m benchmarks.serving
+bench: $(INSTALLED) ## speed and memory of the real servers, next to a rasa init baseline
+	$(PYTHON_VENV) -m bench.serving
 
 # Re-resolve every pin after editing requirements.txt.
-constraints: $(INSTALLED)
-	{ head -2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.new && mv constraints.new constraints.txt
+constraints: $(INSTALLED) $(WEB_INSTALLED) ## re-resolve every pin after editing a requirements file
+	{ head -2 constraints.txt; $(VENV)/bin/pip freeze --all --exclude-editable | grep -v '^setuptools=='; } \
+	  > constraints.new && mv constraints.new constraints.txt
+	{ head -2 webapp/constraints.txt; $(WEB_VENV)/bin/pip freeze --all --exclude-editable | grep -v '^setuptools=='; } \
+	  > webapp/constraints.new && mv webapp/constraints.new webapp/constraints.txt
 
-# Known vulnerabilities in every pinned package, from PyPI's advisory data. pip-audit needs newer
-# packages than Rasa allows, so it lives in its own virtual environment; --strict fails when a
-# package could not be checked (for example without access to pypi.org).
+# Known vulnerabilities in every environment the project installs: Rasa's (constraints.txt), the
+# web server's (webapp/constraints.txt), the lint tools', and the widget's npm lockfile. pip-audit
+# needs newer packages than Rasa allows, so it has its own virtual environment. It asks PyPI's
+# advisory service (pypi.org) and npm's registry: run it where the clinic's network reaches them.
+# --strict fails when a package could not be checked, so an offline run never passes silently.
 AUDIT_VENV ?= .audit-venv
-audit:
-	@test -x $(AUDIT_VENV)/bin/pip-audit || { python310=$$(scripts/find_python310.sh) || exit 1; \
+audit: $(WIDGET_MODULES) ## known vulnerabilities in every environment's pins and the widget's lockfile
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { python310=$$(tools/find_python310.sh) || exit 1; \
 	  "$$python310" -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install -q pip-audit; }
-	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r constraints.txt
+	@status=0; \
+	for pins in constraints.txt webapp/constraints.txt tools/lint-requirements.txt; do \
+	  echo "== $$pins"; \
+	  $(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r $$pins || status=1; \
+	done; \
+	echo "== widget/package-lock.json"; (cd widget && npm audit) || status=1; \
+	exit $$status
+
+# ruff and mypy in their own environment (tools/lint-requirements.txt): they need nothing of Rasa's.
+# mypy reads the project's code against the Rasa environment's packages (--python-executable).
+LINT_VENV ?= .venv-lint
+LINT_INSTALLED := $(LINT_VENV)/.installed
+PACKAGES := core rasa_addons actions webapp tools bench
+$(LINT_INSTALLED): tools/lint-requirements.txt
+	@python310=$$(tools/find_python310.sh) || exit 1; \
+	  if [ ! -x "$(LINT_VENV)/bin/python" ]; then "$$python310" -m venv "$(LINT_VENV)"; fi
+	$(LINT_VENV)/bin/pip install --quiet -r tools/lint-requirements.txt
+	@touch $@
+
+lint: $(LINT_INSTALLED) $(INSTALLED) ## ruff (format and lint) and mypy on the project's own packages
+	$(LINT_VENV)/bin/ruff format --check .
+	$(LINT_VENV)/bin/ruff check .
+	$(LINT_VENV)/bin/mypy --python-executable $(PYTHON_VENV) $(PACKAGES)
+
+format: $(LINT_INSTALLED) ## rewrite the code in ruff's format, and fix what ruff can
+	$(LINT_VENV)/bin/ruff check --fix-only --quiet .
+	$(LINT_VENV)/bin/ruff format .
+
+# The copy check keeps only fingerprints of the source documents (tools/copy_check.py).
+SEEDS_DIR ?= ../shared/seeds
+fingerprints: $(INSTALLED) ## rebuild data/seed_fingerprints.json from a local copy of the documents (SEEDS_DIR)
+	$(PYTHON_VENV) -m tools.copy_check build $(SEEDS_DIR)
 
 # A nurse's edit of data/nlu/ or domain.yml, checked before it goes live.
-check-content: $(INSTALLED)
-	$(PYTHON_VENV) -m quality.check_content
+check-content: $(INSTALLED) ## check edited answers before they go live
+	$(PYTHON_VENV) -m tools.check_content
 
 # Retention: delete conversations whose last message is older than DAYS days.
-purge: $(INSTALLED)
+purge: $(WEB_INSTALLED) ## delete conversations older than DAYS days: make purge DAYS=90
 	@[ -n "$(DAYS)" ] || { echo "Say how many days to keep: make purge DAYS=90"; exit 1; }
-	$(PYTHON_VENV) -m review.purge --days $(DAYS)
+	$(WEB_PYTHON) -m webapp.purge --days $(DAYS)
 
-clean:
+clean: ## delete models, results and the built widget
 	rm -rf $(MODELS_DIR) $(RESULTS_DIR) .rasa widget/dist

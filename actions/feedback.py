@@ -1,23 +1,25 @@
 """Rasa glue for ratings: store "did this answer help?" against the answer it refers to.
 The reply to the patient comes from data/rules/feedback.yml."""
-from typing import Any, Dict, List, Text
+
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologises_on_error
-from review.feedback import FEEDBACK_SLOT, last_answer, rating
+from core.names import FEEDBACK_SLOT
+from core.review.ratings import last_answer, rating
 
 
 class ActionRecordFeedback(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_record_feedback"
 
     @apologises_on_error("Sorry, I could not save your rating.")
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         helpful = rating((tracker.latest_message.get("intent") or {}).get("name"))
         answer = last_answer(tracker.events)
         if answer is None or helpful is None:

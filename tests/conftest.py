@@ -1,19 +1,22 @@
-"""Shared fixtures: the trained model, and the real servers started by scripts/run_servers.sh."""
+"""Shared fixtures: the trained model, and the real servers started by tools/run_servers.sh."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List, Optional
 
 import pytest
 
-from harness.servers import (  # noqa: F401  (re-exported for the test modules)
+from tools.servers import (  # noqa: F401  (re-exported for the test modules)
     NURSE_TOKEN,
     PROJECT_ROOT,
     RunningAssistant,
     ServersDidNotStart,
     free_port,
     port_is_open,
+)
+from tools.servers import (
     start_assistant as _start_servers,
 )
 
@@ -33,14 +36,19 @@ def model_path() -> str:
     return str(PROJECT_ROOT / model)
 
 
-def triage_of(messages: List[dict]) -> Optional[dict]:
-    """The escalation payload ({"level", "reasons", "headline", "why", "next_step"}) in a reply, if any; at most one is allowed."""
-    payloads = [m["custom"]["triage"] for m in messages if isinstance(m.get("custom"), dict) and "triage" in m["custom"]]
+def triage_of(messages: list[dict]) -> dict | None:
+    """The escalation payload ({"level", "reasons", "headline", "why", "next_step"}) in a reply,
+    if any; at most one is allowed."""
+    payloads = [
+        m["custom"]["triage"]
+        for m in messages
+        if isinstance(m.get("custom"), dict) and "triage" in m["custom"]
+    ]
     assert len(payloads) <= 1, messages
     return payloads[0] if payloads else None
 
 
-def click(reply: List[dict], title: str) -> str:
+def click(reply: list[dict], title: str) -> str:
     """The payload of the button titled `title` in a reply, as a patient's tap sends it."""
     buttons = [b for m in reply for b in m.get("buttons") or []]
     [button] = [b for b in buttons if b["title"] == title]
@@ -55,7 +63,9 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
 
 
 @pytest.fixture(scope="module")
-def assistant(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+def assistant(
+    model_path: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningAssistant]:
     running = start_assistant(model_path, tmp_path_factory.mktemp("assistant"))
     yield running
     running.stop()
@@ -65,8 +75,14 @@ def assistant(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 # calling home, which this machine's closed network (and many clinics') refuses.
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -76,8 +92,12 @@ def browser():
     # in later modules (Rasa loads models with it).
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make browser` installs Debian's chromium."
+    assert Path(CHROMIUM).exists(), (
+        f"{CHROMIUM} is missing: `make browser` installs Debian's chromium."
+    )
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
         yield chromium
         chromium.close()

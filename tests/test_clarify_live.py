@@ -1,5 +1,6 @@
 """The clarifying question and the start of the symptom check through the running servers
 (real model, real actions), over REST."""
+
 import re
 
 from conftest import RunningAssistant, click, triage_of
@@ -19,7 +20,10 @@ def asked(assistant: RunningAssistant, sender: str, text: str):
 def test_yes_to_me_now_escalates(assistant: RunningAssistant):
     reply = asked(assistant, "clarify-self", UNSURE_BLOODY)
     reply = assistant.send("clarify-self", click(reply, "Yes, to me, now"))
-    assert (triage_of(reply)["level"], triage_of(reply)["reasons"]) == ("urgent", ["bloody_discharge"])
+    assert (triage_of(reply)["level"], triage_of(reply)["reasons"]) == (
+        "urgent",
+        ["bloody_discharge"],
+    )
     assert reply[0]["text"].startswith("Please see your doctor soon.")
 
 
@@ -56,7 +60,9 @@ def test_unclear_twice_starts_the_check_never_silence(assistant: RunningAssistan
 def test_a_red_flag_in_the_answer_escalates_at_once(assistant: RunningAssistant):
     asked(assistant, "clarify-red-flag", VAGUE)
     reply = assistant.send("clarify-red-flag", "theres blood coming from my nipple")
-    assert triage_of(reply)["level"] == "urgent" and reply[0]["text"].startswith("Please see your doctor soon.")
+    assert triage_of(reply)["level"] == "urgent" and reply[0]["text"].startswith(
+        "Please see your doctor soon."
+    )
     reply = assistant.send("clarify-red-flag", "thanks")
     assert QUESTION not in [m.get("text") for m in reply], "the question is not asked again"
 
@@ -68,15 +74,21 @@ def test_yes_to_me_with_no_red_flag_starts_the_check(assistant: RunningAssistant
 
 
 def test_a_report_starts_the_check_at_the_first_question_it_left_open(assistant: RunningAssistant):
-    reply = assistant.send("report-prefill", "I have clear discharge from my left nipple, should I worry?")
+    reply = assistant.send(
+        "report-prefill", "I have clear discharge from my left nipple, should I worry?"
+    )
     assert triage_of(reply) is None
     assert "one at a time" in reply[0]["text"]
-    assert reply[-1]["text"] == "Does it come out by itself, or only when you squeeze?"  # colour and side were said
+    assert (
+        reply[-1]["text"] == "Does it come out by itself, or only when you squeeze?"
+    )  # colour and side were said
     reply = assistant.send("report-prefill", click(reply, "By itself"))
     assert triage_of(reply)["level"] == "urgent"
 
 
-def test_a_report_that_asks_a_question_gets_the_answer_with_the_check_offered(assistant: RunningAssistant):
+def test_a_report_that_asks_a_question_gets_the_answer_with_the_check_offered(
+    assistant: RunningAssistant,
+):
     sender = "report-question"
     [answer] = assistant.send(sender, "my nipple is leaking, how do i prepare for a ductogram")
     assert "Source: What Is a Ductogram?" in answer["text"]
@@ -89,7 +101,17 @@ def test_a_carers_check_ends_speaking_of_the_person(assistant: RunningAssistant)
     sender = "report-carer"
     reply = assistant.send(sender, "my mum has some discharge from her nipple")
     assert "one at a time" in reply[0]["text"], "a report that asks nothing gets no unasked answer"
-    answers = ["Milky", "Both breasts", "Only when squeezed", "No", "No", "50 or over", "Neither", "No", "Neither"]
+    answers = [
+        "Milky",
+        "Both breasts",
+        "Only when squeezed",
+        "No",
+        "No",
+        "50 or over",
+        "Neither",
+        "No",
+        "Neither",
+    ]
     for title in answers:
         if reply[-1]["text"] == "Are you female or male?":
             reply = assistant.send(sender, click(reply, "Female"))

@@ -1,9 +1,10 @@
 """FAQ answers over REST on the running assistant (issue 14): both answers to a two-part
 question, a "Did you mean" button that answers its topic, misspelled key words, and the
 honest decline for off-topic questions that share words with the topics."""
+
 import uuid
 
-from quality.content import faq_responses
+from core.content import faq_responses
 
 ANSWERS = faq_responses()
 
@@ -21,7 +22,9 @@ def test_two_part_question_gets_two_answers_each_with_its_source(assistant):
     texts = [m["text"] for m in messages]
     assert len(texts) == 2, texts
     assert texts[0].startswith(_answer("ductogram_duration")) and "\nSource: " in texts[0]
-    assert texts[1].startswith("You also asked: ") and _answer("ductogram_eating_drinking") in texts[1]
+    assert (
+        texts[1].startswith("You also asked: ") and _answer("ductogram_eating_drinking") in texts[1]
+    )
     assert "\nSource: " in texts[1]
 
 
@@ -30,7 +33,7 @@ def test_every_did_you_mean_button_answers_its_own_topic(assistant):
     rule book's general note where the title names a sign, as "pregnant" does)."""
     sender = _sender()
     wrong = []
-    for name, response in sorted(ANSWERS.items()):
+    for _name, response in sorted(ANSWERS.items()):
         title = response["metadata"]["title"]
         replies = assistant.send(sender, title)
         if not any(reply.get("text", "").startswith(response["text"].strip()) for reply in replies):
@@ -44,9 +47,11 @@ def test_both_key_words_misspelled(assistant):
 
 
 def test_off_topic_questions_that_share_words_get_the_honest_decline(assistant):
-    for text in ["my dog has a lump on her tummy, what should i do",
-                 "how much does a breast biopsy cost without insurance",
-                 "how do i get duct tape off my car"]:
+    for text in [
+        "my dog has a lump on her tummy, what should i do",
+        "how much does a breast biopsy cost without insurance",
+        "how do i get duct tape off my car",
+    ]:
         replies = assistant.send(_sender(), text)
         assert "I can only help" in replies[0]["text"], (text, replies)
         assert "Source:" not in " ".join(r.get("text", "") for r in replies), (text, replies)

@@ -1,6 +1,7 @@
 """Faults the servers survive: the action server down or hanging, both servers restarted
 mid-conversation, the database missing at start or locked while running, and many
 conversations at once (real servers, real SQLite, over HTTP)."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-
-from channels.replies import unavailable_text
 from conftest import RunningAssistant, click, free_port, start_assistant, triage_of
-from harness.servers import ServersDidNotStart, start_assistant as start_servers
+
+from core.replies import unavailable_text
+from tools.servers import ServersDidNotStart
+from tools.servers import start_assistant as start_servers
 
 FAQ_QUESTION = "what is a ductogram?"
 
@@ -27,7 +29,12 @@ def texts(reply):
 @pytest.fixture(scope="module")
 def without_action_server(model_path, tmp_path_factory):
     """The Rasa server with nothing listening where its action server should be."""
-    running = start_assistant(model_path, tmp_path_factory.mktemp("no-actions"), SERVERS="rasa", ACTION_PORT=str(free_port()))
+    running = start_assistant(
+        model_path,
+        tmp_path_factory.mktemp("no-actions"),
+        SERVERS="rasa",
+        ACTION_PORT=str(free_port()),
+    )
     yield running
     running.stop()
 
@@ -49,9 +56,13 @@ def test_what_needs_the_action_server_gets_an_apology_with_the_phone_number(with
     reply = without_action_server.send("down-check", "check my symptoms")
     assert texts(reply).count(unavailable_text()) == 1, reply
     assert "call the clinic at +1 555 0100" in unavailable_text()
-    assert not any(m.get("buttons") for m in reply), "the check is paused, not asking questions it cannot read"
+    assert not any(m.get("buttons") for m in reply), (
+        "the check is paused, not asking questions it cannot read"
+    )
     reply = without_action_server.send("down-check", FAQ_QUESTION)
-    assert any("Source: What Is a Ductogram?" in text for text in texts(reply)), "the conversation must go on"
+    assert any("Source: What Is a Ductogram?" in text for text in texts(reply)), (
+        "the conversation must go on"
+    )
 
 
 class _SilentServer:
@@ -107,7 +118,9 @@ def test_a_symptom_check_goes_on_after_both_servers_restart(model_path, tmp_path
         second.stop()
 
 
-def test_an_action_server_outage_mid_check_pauses_the_check_and_still_escalates(model_path, tmp_path):
+def test_an_action_server_outage_mid_check_pauses_the_check_and_still_escalates(
+    model_path, tmp_path
+):
     first = start_assistant(model_path, tmp_path)
     try:
         for sender in ("outage-answer", "outage-red-flag"):
@@ -131,15 +144,21 @@ def test_an_action_server_outage_mid_check_pauses_the_check_and_still_escalates(
         for sender in ("outage-answer", "outage-red-flag"):
             reply = rasa_alone.send(sender, FAQ_QUESTION)
             assert "Source: What Is a Ductogram?" in reply[0]["text"]
-            assert unavailable_text() not in texts(reply), "the paused check no longer apologises at every message"
+            assert unavailable_text() not in texts(reply), (
+                "the paused check no longer apologises at every message"
+            )
     finally:
         rasa_alone.stop()
 
 
-@pytest.mark.parametrize("url", ["postgresql://nobody@127.0.0.1:{port}/rasa", "sqlite:////proc/no-such-dir/tracker.db"])
+@pytest.mark.parametrize(
+    "url", ["postgresql://nobody@127.0.0.1:{port}/rasa", "sqlite:////proc/no-such-dir/tracker.db"]
+)
 def test_the_server_refuses_to_start_without_its_database(model_path, tmp_path, url):
     with pytest.raises(ServersDidNotStart) as refused:
-        start_servers(model_path, tmp_path, SERVERS="rasa", TRACKER_STORE_URL=url.format(port=free_port()))
+        start_servers(
+            model_path, tmp_path, SERVERS="rasa", TRACKER_STORE_URL=url.format(port=free_port())
+        )
     assert "Cannot use the conversation database" in str(refused.value)
     assert "TRACKER_STORE_URL" in str(refused.value)
     assert "nobody@" not in str(refused.value).split("Cannot use")[-1]
@@ -152,7 +171,11 @@ def test_a_locked_database_is_reported_not_hidden(assistant: RunningAssistant):
     lock = sqlite3.connect(assistant.tracker_db, timeout=1, isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")
     try:
-        reply = requests.post(f"{assistant.rasa_url}/webhooks/rest/webhook", json={"sender": "locked", "message": "will it hurt?"}, timeout=120)
+        reply = requests.post(
+            f"{assistant.rasa_url}/webhooks/rest/webhook",
+            json={"sender": "locked", "message": "will it hurt?"},
+            timeout=120,
+        )
         assert reply.status_code == 503 and texts(reply.json()) == [unavailable_text()], reply.text
         checked = requests.get(health, timeout=60)
         assert checked.status_code == 503 and "TRACKER_STORE_URL" in checked.json()["reason"]
@@ -163,12 +186,25 @@ def test_a_locked_database_is_reported_not_hidden(assistant: RunningAssistant):
     reply = assistant.send("locked", FAQ_QUESTION)
     assert "Source: What Is a Ductogram?" in reply[0]["text"]
     with sqlite3.connect(assistant.tracker_db) as db:
-        stored = [json.loads(d)["text"] for (d,) in db.execute("SELECT data FROM events WHERE sender_id='locked' AND type_name='user' ORDER BY id")]
+        stored = [
+            json.loads(d)["text"]
+            for (d,) in db.execute(
+                "SELECT data FROM events WHERE sender_id='locked' AND type_name='user' ORDER BY id"
+            )
+        ]
     assert stored[0] == FAQ_QUESTION and stored[-1] == FAQ_QUESTION
 
 
-def test_50_conversations_of_20_messages_at_once_are_stored_complete_and_in_order(assistant: RunningAssistant):
-    questions = ["what is a ductogram?", "will it hurt?", "what should I wear?", "thanks", "how long does it take?"]
+def test_50_conversations_of_20_messages_at_once_are_stored_complete_and_in_order(
+    assistant: RunningAssistant,
+):
+    questions = [
+        "what is a ductogram?",
+        "will it hurt?",
+        "what should I wear?",
+        "thanks",
+        "how long does it take?",
+    ]
 
     def one_patient(number: int):
         sender = f"crowd-{number}"
@@ -181,7 +217,9 @@ def test_50_conversations_of_20_messages_at_once_are_stored_complete_and_in_orde
     with sqlite3.connect(assistant.tracker_db) as db:
         for sender, sent, replies in results:
             assert all(reply and reply[0].get("text") for reply in replies), sender
-            rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+            rows = db.execute(
+                "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            ).fetchall()
             user_texts = [json.loads(data)["text"] for kind, data in rows if kind == "user"]
             assert user_texts == sent, f"{sender}: lost, doubled or out of order"
             bot_count = sum(kind == "bot" for kind, _ in rows)
@@ -193,8 +231,14 @@ def tiny_disk(tmp_path):
     """A 2 MB file system, to fill up (tmpfs: make test runs as root, as on CI)."""
     mount_point = tmp_path / "tiny-disk"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True, text=True)
-    assert mounted.returncode == 0, f"cannot mount a small file system to fill (needs root): {mounted.stderr}"
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
+    assert mounted.returncode == 0, (
+        f"cannot mount a small file system to fill (needs root): {mounted.stderr}"
+    )
     yield mount_point
     subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
 
@@ -210,11 +254,20 @@ def _fill(disk) -> None:
 
 
 def test_a_full_disk_is_reported_not_hidden(model_path, tmp_path, tiny_disk):
-    running = start_assistant(model_path, tmp_path, SERVERS="actions rasa", TRACKER_STORE_URL=f"sqlite:///{tiny_disk}/tracker.db")
+    running = start_assistant(
+        model_path,
+        tmp_path,
+        SERVERS="actions rasa",
+        TRACKER_STORE_URL=f"sqlite:///{tiny_disk}/tracker.db",
+    )
     try:
         running.send("full-disk", FAQ_QUESTION)
         _fill(tiny_disk)
-        reply = requests.post(f"{running.rasa_url}/webhooks/rest/webhook", json={"sender": "full-disk", "message": "will it hurt? " * 200}, timeout=120)
+        reply = requests.post(
+            f"{running.rasa_url}/webhooks/rest/webhook",
+            json={"sender": "full-disk", "message": "will it hurt? " * 200},
+            timeout=120,
+        )
         assert reply.status_code == 503 and texts(reply.json()) == [unavailable_text()], reply.text
         (tiny_disk / "filler").unlink()
         reply = running.send("full-disk", FAQ_QUESTION)

@@ -1,5 +1,6 @@
 """The nurses' dashboard over a real SQLite tracker store, filled by holding real conversations
 with the running assistant: every figure and both exports are checked against what happened."""
+
 from __future__ import annotations
 
 import csv
@@ -13,32 +14,34 @@ import subprocess
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List
 
 import pytest
 import requests
+from conftest import NURSE_TOKEN, PROJECT_ROOT, SCREENSHOT_DIR, RunningAssistant, triage_of
 from playwright.sync_api import expect
 
-from conftest import NURSE_TOKEN, PROJECT_ROOT, SCREENSHOT_DIR, RunningAssistant, triage_of
-from quality.content import all_response_variants, faq_responses
-from review.report import topic_name
-from review.store import ConversationStore
+from core.content import all_response_variants, faq_responses
+from core.review.report import topic_name
+from webapp.store import ConversationStore
 
 PHONE, EMAIL = "+1 555 010 0199", "jane.doe@example.org"
 ANSWER_TOPICS = {response["text"].strip(): name for name, response in faq_responses().items()}
-UNANSWERED_TEXTS = {all_response_variants()[name][0]["text"].strip()
-                    for name in ("utter_out_of_scope", "utter_ask_rephrase", "utter_how_can_i_help")}
+UNANSWERED_TEXTS = {
+    all_response_variants()[name][0]["text"].strip()
+    for name in ("utter_out_of_scope", "utter_ask_rephrase", "utter_how_can_i_help")
+}
 BEARER = {"Authorization": f"Bearer {NURSE_TOKEN}"}
 
 
 @dataclass
 class PilotDay:
     """What happened, as seen from the patient's side of the REST channel."""
-    conversations: Dict[str, List[str]] = field(default_factory=dict)  # sender -> messages typed
-    answers: Counter = field(default_factory=Counter)                 # topic -> answers given
-    unanswered: List[tuple] = field(default_factory=list)              # (sender, text)
-    escalations: List[dict] = field(default_factory=list)
-    ratings: Dict[str, List[bool]] = field(default_factory=dict)       # utter_faq/x -> [helpful, ...]
+
+    conversations: dict[str, list[str]] = field(default_factory=dict)  # sender -> messages typed
+    answers: Counter = field(default_factory=Counter)  # topic -> answers given
+    unanswered: list[tuple] = field(default_factory=list)  # (sender, text)
+    escalations: list[dict] = field(default_factory=list)
+    ratings: dict[str, list[bool]] = field(default_factory=dict)  # utter_faq/x -> [helpful, ...]
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +49,27 @@ def pilot_day(assistant: RunningAssistant) -> PilotDay:
     day = PilotDay()
     last_answer = {}
     scripts = {
-        "answered-and-rated": ["What is a ductogram?", "/feedback_not_helpful", "Will a ductogram hurt?", "/feedback_helpful"],
-        "said-yes": ["How do I prepare for a ductogram?", "yes", "What is a ductogram?", "that didn't help"],
-        "unanswered": ["what's the capital of france?", f"my number is {PHONE}, email {EMAIL}, can you fix my car?",
-                       "What is a ductogram?"],
-        "escalated": ["I have bloody discharge from one breast", "my throat is swelling after the dye"],
+        "answered-and-rated": [
+            "What is a ductogram?",
+            "/feedback_not_helpful",
+            "Will a ductogram hurt?",
+            "/feedback_helpful",
+        ],
+        "said-yes": [
+            "How do I prepare for a ductogram?",
+            "yes",
+            "What is a ductogram?",
+            "that didn't help",
+        ],
+        "unanswered": [
+            "what's the capital of france?",
+            f"my number is {PHONE}, email {EMAIL}, can you fix my car?",
+            "What is a ductogram?",
+        ],
+        "escalated": [
+            "I have bloody discharge from one breast",
+            "my throat is swelling after the dye",
+        ],
     }
     for name, messages in scripts.items():
         sender = f"{name}-{uuid.uuid4().hex[:8]}"
@@ -75,7 +94,11 @@ def pilot_day(assistant: RunningAssistant) -> PilotDay:
                 day.ratings.setdefault(last_answer[sender], []).append(False)
     # The script is built so that each kind of event really happens; if the assistant
     # changes its mind, say so here rather than comparing against nothing.
-    assert len(day.unanswered) >= 2 and len(day.escalations) == 2 and sum(map(len, day.ratings.values())) == 4, day
+    assert (
+        len(day.unanswered) >= 2
+        and len(day.escalations) == 2
+        and sum(map(len, day.ratings.values())) == 4
+    ), day
     return day
 
 
@@ -91,10 +114,15 @@ def figure(html: str, name: str) -> int:
     return int(re.search(rf'id="figure-{name}"><div class="number">(\d+)<', html).group(1))
 
 
-def table_rows(html: str, table_id: str) -> List[List[str]]:
+def table_rows(html: str, table_id: str) -> list[list[str]]:
     body = re.search(rf'<table id="{table_id}">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
-    return [[html_module.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    return [
+        [
+            html_module.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
 
 
 def test_every_figure_matches_what_happened(assistant, pilot_day):
@@ -111,12 +139,18 @@ def test_every_figure_matches_what_happened(assistant, pilot_day):
     assert topics == dict(pilot_day.answers)
 
     levels = {level: int(count) for level, count in table_rows(html, "escalation-levels")}
-    assert levels == {level: sum(e["level"] == level for e in pilot_day.escalations) for level in ("emergency", "urgent", "routine")}
+    assert levels == {
+        level: sum(e["level"] == level for e in pilot_day.escalations)
+        for level in ("emergency", "urgent", "routine")
+    }
     reasons = {rule: int(count) for _, rule, count in table_rows(html, "escalation-reasons")}
     assert reasons == dict(Counter(r for e in pilot_day.escalations for r in e["reasons"]))
 
     ratings = table_rows(html, "ratings-table")
-    expected = {answer: (votes.count(True), votes.count(False)) for answer, votes in pilot_day.ratings.items()}
+    expected = {
+        answer: (votes.count(True), votes.count(False))
+        for answer, votes in pilot_day.ratings.items()
+    }
     assert {row[0]: (int(row[1]), int(row[2])) for row in ratings} == expected
     rates = [int(row[3].rstrip("%")) for row in ratings]
     assert rates == sorted(rates), "least helpful answers come first"
@@ -128,18 +162,30 @@ def test_every_figure_matches_what_happened(assistant, pilot_day):
 
 
 def test_unanswered_export_lists_every_question_with_time_and_conversation(assistant, pilot_day):
-    reply = get(assistant, f"/nurse/export/unanswered.csv?from={today()}&to={today()}", headers=BEARER)
+    reply = get(
+        assistant, f"/nurse/export/unanswered.csv?from={today()}&to={today()}", headers=BEARER
+    )
     assert reply.status_code == 200 and reply.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(reply.text)))
     assert sorted((r["conversation"], r["question"]) for r in rows) == sorted(
-        (sender, text.replace(PHONE, "[phone]").replace(EMAIL, "[e-mail]")) for sender, text in pilot_day.unanswered)
+        (sender, text.replace(PHONE, "[phone]").replace(EMAIL, "[e-mail]"))
+        for sender, text in pilot_day.unanswered
+    )
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", r["time"]) for r in rows)
 
 
 def test_feedback_export_counts_per_answer(assistant, pilot_day):
-    reply = get(assistant, f"/nurse/export/feedback.csv?from={today()}&to={today()}", headers=BEARER)
-    rows = {r["answer"]: (int(r["helpful"]), int(r["not_helpful"])) for r in csv.DictReader(io.StringIO(reply.text))}
-    assert rows == {answer: (votes.count(True), votes.count(False)) for answer, votes in pilot_day.ratings.items()}
+    reply = get(
+        assistant, f"/nurse/export/feedback.csv?from={today()}&to={today()}", headers=BEARER
+    )
+    rows = {
+        r["answer"]: (int(r["helpful"]), int(r["not_helpful"]))
+        for r in csv.DictReader(io.StringIO(reply.text))
+    }
+    assert rows == {
+        answer: (votes.count(True), votes.count(False))
+        for answer, votes in pilot_day.ratings.items()
+    }
 
 
 def test_phone_numbers_and_email_addresses_are_masked_everywhere(assistant, pilot_day):
@@ -147,14 +193,21 @@ def test_phone_numbers_and_email_addresses_are_masked_everywhere(assistant, pilo
     pages = [
         get(assistant, f"/nurse?from={today()}&to={today()}", headers=BEARER).text,
         get(assistant, f"/nurse/conversations/{sender}", headers=BEARER).text,
-        get(assistant, f"/nurse/export/unanswered.csv?from={today()}&to={today()}", headers=BEARER).text,
+        get(
+            assistant, f"/nurse/export/unanswered.csv?from={today()}&to={today()}", headers=BEARER
+        ).text,
     ]
     for page in pages:
         assert PHONE not in page and EMAIL not in page and "555 010" not in page
     assert "my number is [phone], email [e-mail], can you fix my car?" in pages[1]
     # ...while the tracker store itself keeps what was said (it is the clinic's record).
     with sqlite3.connect(assistant.tracker_db) as db:
-        assert db.execute("SELECT count(*) FROM events WHERE data LIKE ?", (f"%{EMAIL}%",)).fetchone()[0] >= 1
+        assert (
+            db.execute("SELECT count(*) FROM events WHERE data LIKE ?", (f"%{EMAIL}%",)).fetchone()[
+                0
+            ]
+            >= 1
+        )
 
 
 def test_transcript_shows_the_conversation_in_order(assistant, pilot_day):
@@ -162,16 +215,35 @@ def test_transcript_shows_the_conversation_in_order(assistant, pilot_day):
     html = get(assistant, f"/nurse/conversations/{sender}", headers=BEARER).text
     rows = table_rows(html, "transcript")
     assert [row[2] for row in rows if row[1] == "Patient"] == pilot_day.conversations[sender]
-    assert [row[2].split(":")[0] for row in rows if row[1] == "Escalation"] == [e["level"] for e in pilot_day.escalations]
-    assert get(assistant, "/nurse/conversations/no-such-conversation", headers=BEARER).status_code == 404
+    assert [row[2].split(":")[0] for row in rows if row[1] == "Escalation"] == [
+        e["level"] for e in pilot_day.escalations
+    ]
+    assert (
+        get(assistant, "/nurse/conversations/no-such-conversation", headers=BEARER).status_code
+        == 404
+    )
 
 
-@pytest.mark.parametrize("path", ["/nurse", "/nurse/export/unanswered.csv", "/nurse/export/feedback.csv",
-                                  "/nurse/conversations/anything", "/nurse/no-such-page"])
-def test_without_a_valid_token_every_nurse_path_is_401_and_shows_nothing(assistant, pilot_day, path):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/nurse",
+        "/nurse/export/unanswered.csv",
+        "/nurse/export/feedback.csv",
+        "/nurse/conversations/anything",
+        "/nurse/no-such-page",
+    ],
+)
+def test_without_a_valid_token_every_nurse_path_is_401_and_shows_nothing(
+    assistant, pilot_day, path
+):
     patient_words = "capital of france"
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": NURSE_TOKEN},
-                    {"Cookie": "nurse_session=99999999999.forged"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": NURSE_TOKEN},
+        {"Cookie": "nurse_session=99999999999.forged"},
+    ):
         reply = get(assistant, path, headers=headers)
         assert reply.status_code == 401, (path, headers)
         assert patient_words not in reply.text and "Sign in" in reply.text
@@ -185,16 +257,29 @@ def test_a_bad_date_gets_a_clear_400(assistant, pilot_day):
 
 
 def test_sign_in_form_sets_a_session_cookie(assistant, pilot_day):
-    wrong = requests.post(f"{assistant.web_url}/nurse/sign-in", data={"token": "nope"}, allow_redirects=False, timeout=10)
+    wrong = requests.post(
+        f"{assistant.web_url}/nurse/sign-in",
+        data={"token": "nope"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert wrong.status_code == 401 and "not right" in wrong.text
     session = requests.Session()
-    signed_in = session.post(f"{assistant.web_url}/nurse/sign-in", data={"token": NURSE_TOKEN}, allow_redirects=False, timeout=10)
+    signed_in = session.post(
+        f"{assistant.web_url}/nurse/sign-in",
+        data={"token": NURSE_TOKEN},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert signed_in.status_code == 303
     cookie = signed_in.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and NURSE_TOKEN not in cookie
     assert session.get(f"{assistant.web_url}/nurse", timeout=10).status_code == 200
     session.post(f"{assistant.web_url}/nurse/sign-out", timeout=10)
-    assert session.get(f"{assistant.web_url}/nurse", timeout=10, allow_redirects=False).status_code == 401
+    assert (
+        session.get(f"{assistant.web_url}/nurse", timeout=10, allow_redirects=False).status_code
+        == 401
+    )
 
 
 def test_the_dashboard_reads_the_store_read_only(assistant, pilot_day):
@@ -209,16 +294,27 @@ def test_make_purge_deletes_only_old_conversations(assistant, pilot_day, tmp_pat
     shutil.copy(assistant.tracker_db, copy)
     [old] = [s for s in pilot_day.conversations if s.startswith("unanswered")]
     with sqlite3.connect(copy) as db:
-        db.execute("UPDATE events SET timestamp = timestamp - 40 * 86400 WHERE sender_id = ?", (old,))
+        db.execute(
+            "UPDATE events SET timestamp = timestamp - 40 * 86400 WHERE sender_id = ?", (old,)
+        )
         before = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
-    result = subprocess.run(["make", "--no-print-directory", "purge", "DAYS=30", f"TRACKER_STORE_URL=sqlite:///{copy}"],
-                            cwd=PROJECT_ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "purge", "DAYS=30", f"TRACKER_STORE_URL=sqlite:///{copy}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Deleted 1 conversations" in result.stdout
     with sqlite3.connect(copy) as db:
         after = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
     assert after == before - {old}
-    assert subprocess.run(["make", "--no-print-directory", "purge"], cwd=PROJECT_ROOT, capture_output=True).returncode != 0
+    assert (
+        subprocess.run(
+            ["make", "--no-print-directory", "purge"], cwd=PROJECT_ROOT, capture_output=True
+        ).returncode
+        != 0
+    )
 
 
 def test_dashboard_in_a_browser(browser, assistant, pilot_day):
@@ -229,8 +325,12 @@ def test_dashboard_in_a_browser(browser, assistant, pilot_day):
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
         page.get_by_label("Access token").fill(NURSE_TOKEN)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.locator("#figure-conversations .number")).to_have_text(str(len(pilot_day.conversations)))
-        expect(page.locator("#figure-escalations .number")).to_have_text(str(len(pilot_day.escalations)))
+        expect(page.locator("#figure-conversations .number")).to_have_text(
+            str(len(pilot_day.conversations))
+        )
+        expect(page.locator("#figure-escalations .number")).to_have_text(
+            str(len(pilot_day.escalations))
+        )
         chart = page.locator("svg.chart").first
         expect(chart).to_be_visible()
         assert chart.bounding_box()["height"] > 50 and chart.locator("rect.bar").count() >= 1
@@ -239,6 +339,8 @@ def test_dashboard_in_a_browser(browser, assistant, pilot_day):
         [sender] = [s for s in pilot_day.conversations if s.startswith("escalated")]
         page.locator(f"a[href='/nurse/conversations/{sender}']").first.click()
         expect(page.get_by_role("heading", name=re.compile("Conversation"))).to_be_visible()
-        expect(page.locator("tr.line-patient").first).to_contain_text(pilot_day.conversations[sender][0])
+        expect(page.locator("tr.line-patient").first).to_contain_text(
+            pilot_day.conversations[sender][0]
+        )
     finally:
         context.close()

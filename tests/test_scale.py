@@ -3,7 +3,8 @@ action server: conversations whose turns alternate between the servers continue 
 and every event is stored once, in order. `make test-scale` runs this file (make test too).
 
 PostgreSQL and Redis run as private instances on free ports in a temporary directory,
-started and stopped here (scripts/ensure_scale_services.sh installs the packages)."""
+started and stopped here (tools/ensure_scale_services.sh installs the packages)."""
+
 from __future__ import annotations
 
 import glob
@@ -15,19 +16,20 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List
 
 import pytest
 import requests
 import sqlalchemy as sa
-
-from channels.replies import unavailable_text
 from conftest import RunningAssistant, free_port, port_is_open, start_assistant, triage_of
-from review.report import build_report
-from review.store import ConversationStore
 
-def _as_postgres_user(command: List[str]) -> List[str]:
+from core.replies import unavailable_text
+from core.review.report import build_report
+from webapp.store import ConversationStore
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
     # PostgreSQL refuses to run as root.
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
@@ -48,11 +50,21 @@ class PrivatePostgres:
         self.url = f"postgresql://rasa@127.0.0.1:{port}/rasa"
 
     def pg_ctl(self, *args: str) -> None:
-        subprocess.run(_as_postgres_user([str(self.pg_bin / "pg_ctl"), "-D", str(self.data), *args]), check=True, capture_output=True)
+        subprocess.run(
+            _as_postgres_user([str(self.pg_bin / "pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            capture_output=True,
+        )
 
     def start(self) -> None:
-        self.pg_ctl("-w", "-l", str(self.data / "server.log"), "-o",
-                    f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}", "start")
+        self.pg_ctl(
+            "-w",
+            "-l",
+            str(self.data / "server.log"),
+            "-o",
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}",
+            "start",
+        )
 
     def stop(self) -> None:
         self.pg_ctl("-m", "fast", "-w", "stop")
@@ -61,7 +73,9 @@ class PrivatePostgres:
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PrivatePostgres]:
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-    assert bins, "PostgreSQL is not installed: run scripts/ensure_scale_services.sh (make test-scale does)."
+    assert bins, (
+        "PostgreSQL is not installed: run tools/ensure_scale_services.sh (make test-scale does)."
+    )
     pg_bin = Path(bins[-1])
     # Not under pytest's private temp dir: the postgres user must be able to reach it.
     home = Path(tempfile.mkdtemp(prefix="scale-test-postgres-"))
@@ -71,16 +85,33 @@ def postgres() -> Iterator[PrivatePostgres]:
         for path in (home, data):
             shutil.chown(path, "postgres")
     instance = PrivatePostgres(pg_bin, data, free_port())
-    subprocess.run(_as_postgres_user([str(pg_bin / "initdb"), "-D", str(data), "-U", "rasa", "--auth=trust"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres_user([str(pg_bin / "initdb"), "-D", str(data), "-U", "rasa", "--auth=trust"]),
+        check=True,
+        capture_output=True,
+    )
     instance.start()
     try:
-        subprocess.run([str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(instance.port), "-U", "rasa", "rasa"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(pg_bin / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(instance.port),
+                "-U",
+                "rasa",
+                "rasa",
+            ],
+            check=True,
+            capture_output=True,
+        )
         yield instance
     finally:
-        subprocess.run(_as_postgres_user([str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres_user([str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -92,10 +123,26 @@ def postgres_url(postgres: PrivatePostgres) -> str:
 @pytest.fixture(scope="module")
 def redis_port(tmp_path_factory) -> Iterator[int]:
     server = shutil.which("redis-server")
-    assert server, "Redis is not installed: run scripts/ensure_scale_services.sh (make test-scale does)."
+    assert server, (
+        "Redis is not installed: run tools/ensure_scale_services.sh (make test-scale does)."
+    )
     port = free_port()
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                "--dir", str(tmp_path_factory.mktemp("redis"))], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path_factory.mktemp("redis")),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     try:
         _wait_for_port(port, "Redis", process)
         yield port
@@ -105,28 +152,46 @@ def redis_port(tmp_path_factory) -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-def two_servers(model_path, postgres_url, redis_port, tmp_path_factory) -> Iterator[List[RunningAssistant]]:
-    shared = dict(TRACKER_STORE_URL=postgres_url, LOCK_STORE_TYPE="redis", REDIS_HOST="127.0.0.1",
-                  REDIS_PORT=str(redis_port), REDIS_DB="1")
-    first = start_assistant(model_path, tmp_path_factory.mktemp("server-a"), SERVERS="actions rasa", **shared)
+def two_servers(
+    model_path, postgres_url, redis_port, tmp_path_factory
+) -> Iterator[list[RunningAssistant]]:
+    shared = dict(
+        TRACKER_STORE_URL=postgres_url,
+        LOCK_STORE_TYPE="redis",
+        REDIS_HOST="127.0.0.1",
+        REDIS_PORT=str(redis_port),
+        REDIS_DB="1",
+    )
+    first = start_assistant(
+        model_path, tmp_path_factory.mktemp("server-a"), SERVERS="actions rasa", **shared
+    )
     try:
-        second = start_assistant(model_path, tmp_path_factory.mktemp("server-b"), SERVERS="rasa",
-                                 ACTION_PORT=str(first.action_port), **shared)
+        second = start_assistant(
+            model_path,
+            tmp_path_factory.mktemp("server-b"),
+            SERVERS="rasa",
+            ACTION_PORT=str(first.action_port),
+            **shared,
+        )
         yield [first, second]
         second.stop()
     finally:
         first.stop()
 
 
-def stored_events(postgres_url: str, sender: str) -> List[dict]:
+def stored_events(postgres_url: str, sender: str) -> list[dict]:
     engine = sa.create_engine(postgres_url, future=True)
     with engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT id, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}).all()
+        rows = connection.execute(
+            sa.text("SELECT id, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        ).all()
     engine.dispose()
     return [json.loads(data) for _, data in rows]
 
 
-def talk(servers: List[RunningAssistant], sender: str, messages: List[str], pattern: str = "abab") -> List[List[dict]]:
+def talk(
+    servers: list[RunningAssistant], sender: str, messages: list[str], pattern: str = "abab"
+) -> list[list[dict]]:
     """Send each message to server a or b as the pattern says (repeated)."""
     replies = []
     for index, message in enumerate(messages):
@@ -135,18 +200,25 @@ def talk(servers: List[RunningAssistant], sender: str, messages: List[str], patt
     return replies
 
 
-def assert_stored_once_in_order(postgres_url: str, sender: str, sent: List[str]) -> None:
+def assert_stored_once_in_order(postgres_url: str, sender: str, sent: list[str]) -> None:
     events = stored_events(postgres_url, sender)
     assert [e["text"] for e in events if e["event"] == "user"] == sent
     timestamps = [e["timestamp"] for e in events]
     assert timestamps == sorted(timestamps), "events out of order"
-    duplicates = [key for key, n in Counter(json.dumps(e, sort_keys=True) for e in events).items() if n > 1]
+    duplicates = [
+        key for key, n in Counter(json.dumps(e, sort_keys=True) for e in events).items() if n > 1
+    ]
     assert not duplicates, f"events stored twice: {duplicates[:2]}"
 
 
 def test_faq_turns_alternate_between_servers(two_servers, postgres_url):
     sender = f"scale-faq-{uuid.uuid4().hex[:8]}"
-    sent = ["What is a ductogram?", "Will a ductogram hurt?", "How long does a ductogram take?", "thanks"]
+    sent = [
+        "What is a ductogram?",
+        "Will a ductogram hurt?",
+        "How long does a ductogram take?",
+        "thanks",
+    ]
     replies = talk(two_servers, sender, sent)
     for reply in replies[:3]:
         assert "Source: What Is a Ductogram?" in reply[-1]["text"], reply
@@ -155,10 +227,18 @@ def test_faq_turns_alternate_between_servers(two_servers, postgres_url):
 
 def test_symptom_check_interrupted_halfway_continues_on_the_other_server(two_servers, postgres_url):
     sender = f"scale-check-{uuid.uuid4().hex[:8]}"
-    first_half = ["Check my symptoms", "It is milky", "From both breasts", "Only when I squeeze", "No"]
+    first_half = [
+        "Check my symptoms",
+        "It is milky",
+        "From both breasts",
+        "Only when I squeeze",
+        "No",
+    ]
     second_half = ["No", "Female", "Under 30", "Neither", "No", "Neither"]
     replies = talk(two_servers, sender, first_half, pattern="a")
-    assert replies[-1][-1]["text"].startswith("Have you seen changes like skin dimpling"), replies[-1]
+    assert replies[-1][-1]["text"].startswith("Have you seen changes like skin dimpling"), replies[
+        -1
+    ]
     # Server a is done with this conversation; server b picks it up where it stopped.
     replies = talk(two_servers, sender, second_half, pattern="b")
     assert replies[0][-1]["text"] == "Are you female or male?", replies[0]
@@ -166,12 +246,22 @@ def test_symptom_check_interrupted_halfway_continues_on_the_other_server(two_ser
     assert_stored_once_in_order(postgres_url, sender, first_half + second_half)
 
 
-def test_symptom_check_alternating_every_turn_with_a_question_in_the_middle(two_servers, postgres_url):
+def test_symptom_check_alternating_every_turn_with_a_question_in_the_middle(
+    two_servers, postgres_url
+):
     sender = f"scale-mixed-{uuid.uuid4().hex[:8]}"
-    sent = ["Check my symptoms", "It is clear and watery", "What is a ductogram?", "From one breast",
-            "It comes out by itself"]
+    sent = [
+        "Check my symptoms",
+        "It is clear and watery",
+        "What is a ductogram?",
+        "From one breast",
+        "It comes out by itself",
+    ]
     replies = talk(two_servers, sender, sent)
-    assert "Source:" in replies[2][0]["text"] and replies[2][-1]["text"] == "Does it come from one breast or both?"
+    assert (
+        "Source:" in replies[2][0]["text"]
+        and replies[2][-1]["text"] == "Does it come from one breast or both?"
+    )
     assert triage_of(replies[-1])["level"] == "urgent"  # clear, by itself, one breast
     assert_stored_once_in_order(postgres_url, sender, sent)
 
@@ -183,7 +273,9 @@ def test_red_flag_on_one_server_after_an_answer_on_the_other(two_servers, postgr
     assert triage_of(replies[1])["level"] == "emergency"
     assert_stored_once_in_order(postgres_url, sender, sent)
     # The lock store really is Redis: both servers took and released locks there.
-    stats = subprocess.run(["redis-cli", "-p", str(redis_port), "info", "commandstats"], capture_output=True, text=True).stdout
+    stats = subprocess.run(
+        ["redis-cli", "-p", str(redis_port), "info", "commandstats"], capture_output=True, text=True
+    ).stdout
     assert "cmdstat_set:calls=" in stats and "cmdstat_del:calls=" in stats, stats
 
 
@@ -205,8 +297,14 @@ def test_postgres_stopping_is_reported_and_survived(two_servers, postgres, postg
     server.send(sender, "What is a ductogram?")
     postgres.stop()
     try:
-        reply = requests.post(f"{server.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": "Will it hurt?"}, timeout=120)
-        assert reply.status_code == 503 and reply.json()[0]["text"] == unavailable_text(), reply.text
+        reply = requests.post(
+            f"{server.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": "Will it hurt?"},
+            timeout=120,
+        )
+        assert reply.status_code == 503 and reply.json()[0]["text"] == unavailable_text(), (
+            reply.text
+        )
         health = requests.get(f"{server.rasa_url}/webhooks/rest/", timeout=60)
         assert health.status_code == 503 and "TRACKER_STORE_URL" in health.json()["reason"]
     finally:
@@ -218,4 +316,7 @@ def test_postgres_stopping_is_reported_and_survived(two_servers, postgres, postg
     reply = server.send(sender, "How long does a ductogram take?")
     assert "Source: What Is a Ductogram?" in reply[0]["text"]
     user_texts = [e["text"] for e in stored_events(postgres_url, sender) if e["event"] == "user"]
-    assert user_texts[0] == "What is a ductogram?" and user_texts[-1] == "How long does a ductogram take?"
+    assert (
+        user_texts[0] == "What is a ductogram?"
+        and user_texts[-1] == "How long does a ductogram take?"
+    )

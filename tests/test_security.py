@@ -1,5 +1,6 @@
 """A locked-down deployment, checked on the running servers: CORS, the HTTP API, the action
 server's address and errors, telemetry, and no secrets in the repository."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-
 from conftest import NURSE_TOKEN, PROJECT_ROOT, RunningAssistant, start_assistant
+
+from tools.servers import WEB_VENV
 
 PLANTED_EMAIL = "planted.patient@example.org"
 
@@ -22,16 +24,32 @@ def test_browsers_may_call_the_rasa_server_only_from_the_clinic_page(assistant: 
     url = f"{assistant.rasa_url}/webhooks/rest/webhook"
     page_origin = f"http://127.0.0.1:{assistant.web_port}"
     for origin, allowed in [(page_origin, True), ("http://evil.example", False), ("null", False)]:
-        preflight = requests.options(url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"}, timeout=10)
-        post = requests.post(url, json={"sender": "cors-check", "message": "hi"}, headers={"Origin": origin}, timeout=30)
+        preflight = requests.options(
+            url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"}, timeout=10
+        )
+        post = requests.post(
+            url,
+            json={"sender": "cors-check", "message": "hi"},
+            headers={"Origin": origin},
+            timeout=30,
+        )
         for reply in (preflight, post):
-            assert (reply.headers.get("Access-Control-Allow-Origin") == origin) is allowed, (origin, reply.headers)
+            assert (reply.headers.get("Access-Control-Allow-Origin") == origin) is allowed, (
+                origin,
+                reply.headers,
+            )
             assert reply.headers.get("Access-Control-Allow-Origin") != "*"
 
 
 def test_rasas_http_api_is_off(assistant: RunningAssistant):
-    for method, path in [("post", "/model/parse"), ("put", "/model"), ("get", "/conversations/x/tracker"),
-                         ("post", "/conversations/x/tracker/events"), ("get", "/status"), ("get", "/domain")]:
+    for method, path in [
+        ("post", "/model/parse"),
+        ("put", "/model"),
+        ("get", "/conversations/x/tracker"),
+        ("post", "/conversations/x/tracker/events"),
+        ("get", "/status"),
+        ("get", "/domain"),
+    ]:
         reply = requests.request(method, f"{assistant.rasa_url}{path}", json={}, timeout=10)
         assert reply.status_code in (404, 405), (path, reply.status_code)
 
@@ -39,7 +57,7 @@ def test_rasas_http_api_is_off(assistant: RunningAssistant):
 def test_models_load_from_disk_only():
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
     assert "models" not in endpoints, "a model server would download models over the network"
-    run_script = (PROJECT_ROOT / "scripts" / "run_servers.sh").read_text()
+    run_script = (PROJECT_ROOT / "tools" / "run_servers.sh").read_text()
     assert '--model "$model"' in run_script and "--remote-storage" not in run_script
 
 
@@ -48,12 +66,24 @@ def test_the_api_when_asked_for_requires_its_token(model_path, tmp_path):
     running = start_assistant(model_path, tmp_path, SERVERS="rasa", RASA_API_TOKEN=token)
     try:
         assert requests.get(f"{running.rasa_url}/status", timeout=10).status_code == 401
-        assert requests.get(f"{running.rasa_url}/status", params={"token": "wrong"}, timeout=10).status_code == 401
-        assert requests.get(f"{running.rasa_url}/status", params={"token": token}, timeout=10).status_code == 200
+        assert (
+            requests.get(
+                f"{running.rasa_url}/status", params={"token": "wrong"}, timeout=10
+            ).status_code
+            == 401
+        )
+        assert (
+            requests.get(
+                f"{running.rasa_url}/status", params={"token": token}, timeout=10
+            ).status_code
+            == 200
+        )
         assert token not in running.log_file.read_text(errors="replace")
         for pid in _pids_of(running):
-            assert token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes(), "every local user can read it in ps"
-        assert token in _environment_of(_server_pid(running, b"rasa_server.py\0run")).values()
+            assert token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes(), (
+                "every local user can read it in ps"
+            )
+        assert token in _environment_of(_server_pid(running, b"rasa_addons\0run")).values()
     finally:
         running.stop()
 
@@ -76,8 +106,20 @@ def test_the_action_server_listens_on_loopback_only(assistant: RunningAssistant)
 
 def test_action_server_errors_do_not_echo_the_conversation(assistant: RunningAssistant):
     webhook = f"{assistant.action_url}/webhook"
-    broken = requests.post(webhook, data='{"tracker": "' + PLANTED_EMAIL, headers={"Content-Type": "application/json"}, timeout=10)
-    unknown = requests.post(webhook, json={"next_action": "no_such_action", "tracker": {"latest_message": {"text": PLANTED_EMAIL}}}, timeout=10)
+    broken = requests.post(
+        webhook,
+        data='{"tracker": "' + PLANTED_EMAIL,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    unknown = requests.post(
+        webhook,
+        json={
+            "next_action": "no_such_action",
+            "tracker": {"latest_message": {"text": PLANTED_EMAIL}},
+        },
+        timeout=10,
+    )
     for reply in (broken, unknown):
         assert 400 <= reply.status_code < 500 and PLANTED_EMAIL not in reply.text, reply.text
 
@@ -89,9 +131,17 @@ def test_a_failing_action_apologises_instead_of_failing(assistant: RunningAssist
         "version": "3.6.21",
         "domain": {},
         "tracker": {
-            "sender_id": "broken-action", "slots": {}, "events": [], "paused": False, "active_loop": {},
+            "sender_id": "broken-action",
+            "slots": {},
+            "events": [],
+            "paused": False,
+            "active_loop": {},
             # A response selector that is not a mapping makes the action fail.
-            "latest_message": {"text": PLANTED_EMAIL, "red_flags": {"original_intent": "faq"}, "response_selector": "broken"},
+            "latest_message": {
+                "text": PLANTED_EMAIL,
+                "red_flags": {"original_intent": "faq"},
+                "response_selector": "broken",
+            },
         },
     }
     reply = requests.post(f"{assistant.action_url}/webhook", json=call, timeout=10)
@@ -109,12 +159,19 @@ def _environment_of(pid: int) -> dict:
 
 def _pids_of(running: RunningAssistant) -> list:
     group = os.getpgid(running.process.pid)
-    return [int(p) for p in subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True).stdout.split()]
+    return [
+        int(p)
+        for p in subprocess.run(
+            ["pgrep", "-g", str(group)], capture_output=True, text=True
+        ).stdout.split()
+    ]
 
 
 def _server_pid(running: RunningAssistant, command: bytes) -> int:
     """The one process of `running` whose command line holds `command`."""
-    (pid,) = [pid for pid in _pids_of(running) if command in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    (pid,) = [
+        pid for pid in _pids_of(running) if command in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
     return pid
 
 
@@ -125,7 +182,11 @@ def _gzip_bomb(unpacked_mb: int) -> bytes:
 
 
 def _peak_memory_mb(pid: int) -> float:
-    (line,) = [line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM")]
+    (line,) = [
+        line
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if line.startswith("VmHWM")
+    ]
     return int(line.split()[1]) / 1024
 
 
@@ -137,30 +198,53 @@ def test_a_compressed_request_body_is_refused_before_it_is_unpacked(assistant: R
     before = _peak_memory_mb(web_server)
     headers = {"Content-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"}
     for method, path in (("POST", "/nurse/sign-in"), ("GET", "/")):
-        refused = requests.request(method, f"{assistant.web_url}{path}", data=bomb, headers=headers, timeout=30)
+        refused = requests.request(
+            method, f"{assistant.web_url}{path}", data=bomb, headers=headers, timeout=30
+        )
         assert refused.status_code == 415, (path, refused.status_code)
     assert _peak_memory_mb(web_server) - before < 64, "the body was unpacked"
     assert requests.get(f"{assistant.web_url}/", timeout=10).status_code == 200
 
     # The Rasa server (Sanic) does not unpack bodies: the same bomb is malformed JSON to it.
-    reply = requests.post(f"{assistant.rasa_url}/webhooks/rest/webhook", data=bomb,
-                          headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}, timeout=30)
+    reply = requests.post(
+        f"{assistant.rasa_url}/webhooks/rest/webhook",
+        data=bomb,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        timeout=30,
+    )
     assert reply.status_code == 400
     assert assistant.send("after-bomb", "what is a ductogram?")
 
 
-def test_the_web_server_parses_requests_with_aiohttps_c_parser(assistant: RunningAssistant):
-    """Request-smuggling advisories for aiohttp 3.9 (CVE-2024-52304, CVE-2025-53643) concern only
-    its pure-Python parser, used when the C parser is missing or AIOHTTP_NO_EXTENSIONS is set."""
-    from aiohttp import web_protocol
-
-    assert web_protocol.HttpRequestParser.__module__ == "aiohttp._http_parser"
+def test_the_web_server_runs_in_its_own_environment_on_a_current_aiohttp(
+    assistant: RunningAssistant,
+):
+    """Rasa holds aiohttp below 3.10, and 3.9.5 has advisories a public server meets (pipelined
+    requests, header sizes, multipart limits, FileResponse handles, several Host headers). The web
+    server runs from WEB_VENV instead, on aiohttp 3.14.1 or later, with its C parser (the
+    request-smuggling advisories concern the pure-Python one)."""
     web_server = _server_pid(assistant, b"webapp.server")
+    executable = Path(f"/proc/{web_server}/cmdline").read_bytes().split(b"\0")[0].decode()
+    assert Path(executable).parent.parent.resolve() == WEB_VENV.resolve(), executable
     assert "AIOHTTP_NO_EXTENSIONS" not in _environment_of(web_server)
+    probe = (
+        "import aiohttp, sqlalchemy; from aiohttp import web_protocol as w; "
+        "print(aiohttp.__version__, sqlalchemy.__version__, w.HttpRequestParser.__module__)"
+    )
+    aiohttp_version, sqlalchemy_version, parser = subprocess.run(
+        [executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert tuple(int(part) for part in aiohttp_version.split(".")[:3]) >= (3, 14, 1)
+    assert sqlalchemy_version.startswith("2.")
+    assert parser == "aiohttp._http_parser"
+    rasa_free = subprocess.run([executable, "-c", "import rasa"], capture_output=True, text=True)
+    assert rasa_free.returncode != 0, "the web server's environment must not hold Rasa"
 
 
 def test_telemetry_is_off_in_every_server(assistant: RunningAssistant):
-    servers = [pid for pid in _pids_of(assistant) if b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    servers = [
+        pid for pid in _pids_of(assistant) if b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
     assert len(servers) >= 3, "expected the action, Rasa and web servers"
     assert all(_environment_of(pid).get("RASA_TELEMETRY_ENABLED") == "false" for pid in servers)
 
@@ -169,59 +253,104 @@ def test_telemetry_is_off_in_every_server(assistant: RunningAssistant):
 # secret or key, or a password inside a URL other than the examples' placeholders.
 SECRET_PATTERNS = [
     re.compile(r"(?P<value>-----BEGIN [A-Z ]*PRIVATE KEY-----)"),
-    re.compile(r"(?i)(password|passwd|token|secret|api_?key)\w*[\"']?\s*[:=]\s*[\"']?(?P<value>(?=[^\s\"']*\d)(?=[^\s\"']*[A-Za-z])[A-Za-z0-9+/_.-]{12,})"),
+    re.compile(
+        r"(?i)(password|passwd|token|secret|api_?key)\w*[\"']?\s*[:=]\s*[\"']?(?P<value>(?=[^\s\"']*\d)(?=[^\s\"']*[A-Za-z])[A-Za-z0-9+/_.-]{12,})"
+    ),
     re.compile(r"[a-z+]+://[^:/\s]+:(?P<value>(?!pw@|password@|<password>@|\$)[^@\s]+)@"),
 ]
 
 
 def test_no_secret_is_committed():
-    files = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert files, "not a git checkout"
     found = []
     for name in files:
         path = PROJECT_ROOT / name
         # This file holds the patterns themselves.
-        if name in ("tests/test_security.py",) or name.endswith(("package-lock.json", ".svg", ".png")) or not path.is_file():
+        if (
+            name in ("tests/test_security.py",)
+            or name.endswith(("package-lock.json", ".svg", ".png"))
+            or not path.is_file()
+        ):
             continue
         text = path.read_text(errors="replace")
-        found += [f"{name}: {match.group(0)[:60]}" for pattern in SECRET_PATTERNS for match in pattern.finditer(text)]
+        found += [
+            f"{name}: {match.group(0)[:60]}"
+            for pattern in SECRET_PATTERNS
+            for match in pattern.finditer(text)
+        ]
     assert not found, found
 
 
 @pytest.mark.parametrize("setting", ["NURSE_TOKEN", "TRACKER_STORE_URL", "CORS_ORIGINS"])
 def test_secrets_and_sites_are_documented_settings(setting):
-    assert f"`{setting}`" in (PROJECT_ROOT / "README.md").read_text()
-
+    assert f"`{setting}`" in (PROJECT_ROOT / "docs" / "settings.md").read_text()
 
 
 def test_the_nurses_token_is_never_logged(assistant: RunningAssistant):
     wrong = "planted-wrong-token-" + os.urandom(4).hex()
-    requests.get(f"{assistant.web_url}/nurse", headers={"Authorization": f"Bearer {NURSE_TOKEN}"}, timeout=30)
-    requests.get(f"{assistant.web_url}/nurse", headers={"Authorization": f"Bearer {wrong}"}, timeout=30)
-    requests.post(f"{assistant.web_url}/nurse/sign-in", data={"token": NURSE_TOKEN}, allow_redirects=False, timeout=30)
-    requests.post(f"{assistant.web_url}/nurse/sign-in", data={"token": wrong}, allow_redirects=False, timeout=30)
+    requests.get(
+        f"{assistant.web_url}/nurse", headers={"Authorization": f"Bearer {NURSE_TOKEN}"}, timeout=30
+    )
+    requests.get(
+        f"{assistant.web_url}/nurse", headers={"Authorization": f"Bearer {wrong}"}, timeout=30
+    )
+    requests.post(
+        f"{assistant.web_url}/nurse/sign-in",
+        data={"token": NURSE_TOKEN},
+        allow_redirects=False,
+        timeout=30,
+    )
+    requests.post(
+        f"{assistant.web_url}/nurse/sign-in",
+        data={"token": wrong},
+        allow_redirects=False,
+        timeout=30,
+    )
     log = assistant.log_file.read_text(errors="replace")
     assert NURSE_TOKEN not in log and wrong not in log
 
 
 def test_the_nurses_token_is_compared_in_constant_time():
     source = (PROJECT_ROOT / "webapp" / "nurse.py").read_text()
-    plain_comparisons = [line for line in source.splitlines() if "token" in line and re.search(r"[=!]=", line)]
+    plain_comparisons = [
+        line for line in source.splitlines() if "token" in line and re.search(r"[=!]=", line)
+    ]
     assert not plain_comparisons, plain_comparisons
     assert source.count("hmac.compare_digest(") >= 3
 
 
-def test_every_installed_package_is_the_pinned_version_and_pip_check_is_clean():
+@pytest.mark.parametrize(
+    "constraints, python",
+    [
+        ("constraints.txt", Path(sys.executable)),
+        ("webapp/constraints.txt", WEB_VENV / "bin" / "python"),
+    ],
+    ids=["rasa", "web"],
+)
+def test_every_installed_package_is_the_pinned_version_and_pip_check_is_clean(constraints, python):
     pins = {}
-    for line in (PROJECT_ROOT / "constraints.txt").read_text().splitlines():
+    for line in (PROJECT_ROOT / constraints).read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, _, version = line.partition("==")
             assert version, f"not pinned to one version: {line}"
             pins[name.lower().replace("_", "-")] = version
-    pip = [sys.executable, "-m", "pip"]
-    frozen = subprocess.run(pip + ["freeze", "--exclude-editable"], capture_output=True, text=True, check=True).stdout
-    installed = {n.lower().replace("_", "-"): v for n, _, v in (line.partition("==") for line in frozen.splitlines() if "==" in line)}
+    pip = [str(python), "-m", "pip"]
+    frozen = subprocess.run(
+        pip + ["freeze", "--all", "--exclude-editable"], capture_output=True, text=True, check=True
+    ).stdout
+    installed = {
+        n.lower().replace("_", "-"): v
+        for n, _, v in (line.partition("==") for line in frozen.splitlines() if "==" in line)
+    }
     assert {name: installed.get(name) for name in pins if installed.get(name) != pins[name]} == {}
-    assert pins["rasa"] == "3.6.21", "3.6.21 has the fix for CVE-2024-49375"
+    if constraints == "constraints.txt":
+        assert pins["rasa"] == "3.6.21", "3.6.21 has the fix for CVE-2024-49375"
+        assert pins["python-socketio"] == "5.16.2", "clears CVE-2026-48804 and CVE-2025-61765"
+    else:
+        assert "rasa" not in pins
+        assert tuple(int(part) for part in pins["aiohttp"].split(".")[:3]) >= (3, 14, 1)
     check = subprocess.run(pip + ["check"], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

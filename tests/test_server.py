@@ -1,4 +1,5 @@
-"""The running assistant over HTTP: scripts/run_servers.sh with the trained model and a real SQLite store."""
+"""The running assistant over HTTP: tools/run_servers.sh with the trained model and a real SQLite store."""
+
 import json
 import re
 import signal
@@ -7,9 +8,9 @@ import time
 import uuid
 
 import requests
-
 from conftest import port_is_open
-from quality.content import faq_responses
+
+from core.content import faq_responses
 
 FAQ_RESPONSES = faq_responses()
 
@@ -71,19 +72,31 @@ def test_conversations_are_stored_in_the_sqlite_tracker_store(assistant):
     user = [e for kind, e in events if kind == "user"]
     bot = [e for kind, e in events if kind == "bot"]
     assert user[0]["text"] == "what should I wear to my ductogram?"
-    assert user[0]["parse_data"]["response_selector"]["faq"]["response"]["intent_response_key"] == "faq/ductogram_what_to_wear"
+    assert (
+        user[0]["parse_data"]["response_selector"]["faq"]["response"]["intent_response_key"]
+        == "faq/ductogram_what_to_wear"
+    )
     assert bot[0]["text"].endswith("Source: What Is a Ductogram? — What to wear")
     assert bot[0]["metadata"]["utter_action"] == "utter_faq/ductogram_what_to_wear"
 
 
 def test_socketio_channel_is_enabled(assistant):
-    reply = requests.get(f"{assistant.rasa_url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=10)
+    reply = requests.get(
+        f"{assistant.rasa_url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=10
+    )
     assert reply.status_code == 200 and '"sid"' in reply.text
 
 
 def test_http_api_stays_off(assistant):
-    assert requests.post(f"{assistant.rasa_url}/model/parse", json={"text": "hi"}, timeout=10).status_code == 404
-    assert requests.get(f"{assistant.rasa_url}/conversations/x/tracker", timeout=10).status_code == 404
+    assert (
+        requests.post(
+            f"{assistant.rasa_url}/model/parse", json={"text": "hi"}, timeout=10
+        ).status_code
+        == 404
+    )
+    assert (
+        requests.get(f"{assistant.rasa_url}/conversations/x/tracker", timeout=10).status_code == 404
+    )
 
 
 def test_ctrl_c_stops_all_three_servers(assistant):

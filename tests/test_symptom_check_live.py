@@ -1,4 +1,5 @@
 """The symptom check through the running servers (real form validation action), over REST."""
+
 from conftest import RunningAssistant, click, triage_of
 
 
@@ -6,11 +7,25 @@ def test_buttons_only_to_a_summary_without_a_red_flag(assistant: RunningAssistan
     sender = "check-benign"
     reply = assistant.send(sender, "check my symptoms")
     assert "one at a time" in reply[0]["text"] and reply[-1]["text"] == "What colour is the fluid?"
-    for title in ["Milky", "One breast", "Only when squeezed", "No", "No", "Female", "30 to 49", "Neither", "No", "Neither"]:
+    for title in [
+        "Milky",
+        "One breast",
+        "Only when squeezed",
+        "No",
+        "No",
+        "Female",
+        "30 to 49",
+        "Neither",
+        "No",
+        "Neither",
+    ]:
         reply = assistant.send(sender, click(reply, title))
     assert triage_of(reply) is None
     summary = reply[-1]["text"]
-    assert "did not find a sign" in summary and "the fluid is milky; it comes from one breast" in summary
+    assert (
+        "did not find a sign" in summary
+        and "the fluid is milky; it comes from one breast" in summary
+    )
     assert {b["title"] for b in reply[-1]["buttons"]} >= {"What is a ductogram?"}
 
 
@@ -18,12 +33,19 @@ def test_red_flag_answer_stops_at_once_and_escalates(assistant: RunningAssistant
     sender = "check-bloody"
     reply = assistant.send(sender, "I have nipple discharge, should I worry?")
     reply = assistant.send(sender, click(reply, "Bloody, pink or brown"))
-    assert (triage_of(reply)["level"], triage_of(reply)["reasons"]) == ("urgent", ["bloody_discharge"])
+    assert (triage_of(reply)["level"], triage_of(reply)["reasons"]) == (
+        "urgent",
+        ["bloody_discharge"],
+    )
     assert reply[0]["text"].startswith("Please see your doctor soon.")
-    assert "What to tell your doctor: the fluid is bloody, pink or brown" in " ".join(m.get("text", "") for m in reply)
+    assert "What to tell your doctor: the fluid is bloody, pink or brown" in " ".join(
+        m.get("text", "") for m in reply
+    )
 
 
-def test_free_text_answers_several_questions_then_a_combination_escalates(assistant: RunningAssistant):
+def test_free_text_answers_several_questions_then_a_combination_escalates(
+    assistant: RunningAssistant,
+):
     sender = "check-combination"
     assistant.send(sender, "check my symptoms")
     reply = assistant.send(sender, "it's clear and only from my left nipple")

@@ -4,9 +4,10 @@
 The floors are the figures measured when they were set, less a small margin; the issue's
 targets (97% right answers, at most 2% "please rephrase") are not all met yet: see
 `make evaluate` for the current figures and every held-out miss."""
+
 import pytest
 
-from quality.holdout import (
+from tools.holdout import (
     CLARIFY_INTENT,
     FAQ,
     OUT_OF_SCOPE,
@@ -52,18 +53,28 @@ def test_a_clarifying_question_mostly_leads_to_the_answer_asked_for(held_out):
     """After "whose sign?" the question is answered as first understood; that reading can be
     wrong like any other (actions: tests/test_clarify_actions.py)."""
     asked = [p for p in held_out if p.intent == CLARIFY_INTENT and p.expected.startswith(FAQ + "/")]
-    assert _share(lambda p: p.after_asking == p.expected, asked) >= MIN_RIGHT_AFTER_ASKING, report(asked)
+    assert _share(lambda p: p.after_asking == p.expected, asked) >= MIN_RIGHT_AFTER_ASKING, report(
+        asked
+    )
 
 
 def test_off_topic_questions_get_the_honest_decline(held_out):
     off_topic = [p for p in held_out if p.expected == OUT_OF_SCOPE]
     assert len(off_topic) >= 40
-    assert _share(lambda p: p.intent == OUT_OF_SCOPE, off_topic) >= MIN_OFF_TOPIC_DECLINED, report(off_topic)
+    assert _share(lambda p: p.intent == OUT_OF_SCOPE, off_topic) >= MIN_OFF_TOPIC_DECLINED, report(
+        off_topic
+    )
 
 
 def test_off_topic_and_gibberish_never_get_a_faq_answer(model_path):
-    off_topic = ["what's the best pizza topping", "xkcd qwerty zzzz", "how do i change a tyre",
-                 "who painted the mona lisa", "my dog has a lump on her belly", "which pill stops my nipple leaking"]
+    off_topic = [
+        "what's the best pizza topping",
+        "xkcd qwerty zzzz",
+        "how do i change a tyre",
+        "who painted the mona lisa",
+        "my dog has a lump on her belly",
+        "which pill stops my nipple leaking",
+    ]
     predictions = predict(model_path, [(text, OUT_OF_SCOPE) for text in off_topic])
     assert not [p for p in predictions if p.answer.startswith("faq/")], report(predictions)
 
@@ -71,12 +82,17 @@ def test_off_topic_and_gibberish_never_get_a_faq_answer(model_path):
 def test_two_part_questions_get_both_answers(model_path):
     items = load_multi(TWO_PART_FILE)
     predictions = predict(model_path, [(text, expected[0]) for text, expected in items])
-    both = [set(expected) <= set(p.answers) for p, (_, expected) in zip(predictions, items)]
+    both = [
+        set(expected) <= set(p.answers)
+        for p, (_, expected) in zip(predictions, items, strict=False)
+    ]
     assert sum(both) / len(items) >= MIN_TWO_PART_BOTH, report(predictions)
     assert all(len(p.answers) <= 2 for p in predictions)
 
 
-@pytest.mark.parametrize("path, min_right, max_off_topic_answered", SEALED_FLOORS, ids=lambda v: getattr(v, "name", v))
+@pytest.mark.parametrize(
+    "path, min_right, max_off_topic_answered", SEALED_FLOORS, ids=lambda v: getattr(v, "name", v)
+)
 def test_sealed_questions(model_path, path, min_right, max_off_topic_answered):
     """Counts only: a failure names no message, so nobody tunes on the sealed set."""
     single = [(text, expected[0]) for text, expected in load_multi(path) if len(expected) == 1]
@@ -86,4 +102,6 @@ def test_sealed_questions(model_path, path, min_right, max_off_topic_answered):
     right = _share(lambda p: p.answer_correct, faq)
     answered_off_topic = _share(lambda p: p.intent == FAQ, off_topic)
     assert right >= min_right, f"sealed FAQ right answers: {right:.1%}"
-    assert answered_off_topic <= max_off_topic_answered, f"sealed off-topic answered: {answered_off_topic:.1%}"
+    assert answered_off_topic <= max_off_topic_answered, (
+        f"sealed off-topic answered: {answered_off_topic:.1%}"
+    )

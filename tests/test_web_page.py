@@ -1,5 +1,6 @@
 """The clinic page and its chat widget, in Debian's Chromium (headless, driven by Playwright),
-against the real servers started by scripts/run_servers.sh with the trained model."""
+against the real servers started by tools/run_servers.sh with the trained model."""
+
 from __future__ import annotations
 
 import json
@@ -8,15 +9,23 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator, List
 
 import pytest
 import requests
+from conftest import (
+    PROJECT_ROOT,
+    RESULTS_DIR,
+    SCREENSHOT_DIR,
+    RunningAssistant,
+    free_port,
+    start_assistant,
+)
 from playwright.sync_api import Page, expect
 
-from conftest import PROJECT_ROOT, RESULTS_DIR, SCREENSHOT_DIR, RunningAssistant, free_port, start_assistant
-from quality.content import all_response_variants
+from core.content import all_response_variants
+from core.replies import NO_REPLY_TEXT, unavailable_text
 
 AXE = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
@@ -36,12 +45,17 @@ class ChatPage:
 
     def __init__(self, page: Page):
         self.page = page
-        self.dialogs: List[str] = []
+        self.dialogs: list[str] = []
         self.hosts: set = set()
-        self.urls: List[str] = []
+        self.urls: list[str] = []
         page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        page.on("request", lambda request: (self.urls.append(request.url),
-                                            self.hosts.add(re.sub(r"^\w+://([^/]+).*$", r"\1", request.url))))
+        page.on(
+            "request",
+            lambda request: (
+                self.urls.append(request.url),
+                self.hosts.add(re.sub(r"^\w+://([^/]+).*$", r"\1", request.url)),
+            ),
+        )
 
     @property
     def bot_messages(self):
@@ -74,7 +88,9 @@ class ChatPage:
         return "\n".join(self.bot_messages.last.locator("p").all_inner_texts())
 
     def sender(self) -> str:
-        return json.loads(self.page.evaluate("sessionStorage.getItem('ductogram-assistant:sender')"))
+        return json.loads(
+            self.page.evaluate("sessionStorage.getItem('ductogram-assistant:sender')")
+        )
 
 
 @pytest.fixture
@@ -99,7 +115,7 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
-def axe_violations(page: Page) -> List[dict]:
+def axe_violations(page: Page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     return page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
@@ -122,7 +138,9 @@ def test_page_carries_the_widget_settings_and_a_strict_content_policy(assistant)
 
 
 def test_a_forged_host_header_cannot_reach_the_page_or_its_policy(assistant):
-    reply = requests.get(f"{assistant.web_url}/", headers={"Host": 'evil.example"><script>x</script>'}, timeout=10)
+    reply = requests.get(
+        f"{assistant.web_url}/", headers={"Host": 'evil.example"><script>x</script>'}, timeout=10
+    )
     assert reply.status_code == 200
     assert "<script>x</script>" not in reply.text
     assert "evil" not in reply.headers["Content-Security-Policy"]
@@ -130,13 +148,17 @@ def test_a_forged_host_header_cannot_reach_the_page_or_its_policy(assistant):
 
 def test_widget_script_and_welcome_are_public_files_for_any_clinic_site(assistant):
     script = requests.get(f"{assistant.web_url}/assistant-widget.js", timeout=10)
-    assert script.status_code == 200 and script.headers["Content-Type"].startswith("text/javascript")
+    assert script.status_code == 200 and script.headers["Content-Type"].startswith(
+        "text/javascript"
+    )
     assert script.headers["Access-Control-Allow-Origin"] == "*"
-    assert "customElements.define(\"deep-chat\"" in script.text
+    assert 'customElements.define("deep-chat"' in script.text
     config = requests.get(f"{assistant.web_url}/widget-config.json", timeout=10).json()
     greeting = all_response_variants()["utter_greet"][0]
     assert config["welcome"] == {"text": greeting["text"], "buttons": greeting["buttons"]}
     assert "not a diagnosis" in config["welcome"]["text"]
+    # The widget's own replies have one home too: the same words the Rasa server's channels use.
+    assert config["texts"] == {"unavailable": unavailable_text(), "no_reply": NO_REPLY_TEXT}
 
 
 # ---------------------------------------------------------------- what the patient sees and does
@@ -163,7 +185,9 @@ def test_typed_question_gets_its_answer_with_the_source_line(open_chat, assistan
 def test_suggested_question_button_gets_its_answer(open_chat, assistant):
     chat = open_chat()
     chat.click_and_wait(chat.page.get_by_role("button", name="How do I prepare?"))
-    [expected] = assistant.send(f"reference-{uuid.uuid4().hex}", "How do I prepare for a ductogram?")
+    [expected] = assistant.send(
+        f"reference-{uuid.uuid4().hex}", "How do I prepare for a ductogram?"
+    )
     assert words(chat.last_reply()) == words(expected["text"])
     expect(chat.bot_messages.last.locator("p.source")).to_contain_text("Source:")
 
@@ -173,11 +197,22 @@ def test_did_you_mean_buttons_answer_the_topic_chosen(open_chat, assistant):
     chat = open_chat()
     # Unclear questions; which of them the model is unsure of depends on training, so the first
     # that gets topics offered is used. At least one must.
-    candidates = ["the dye thing", "something about the tube", "what about the pictures", "the test and the room",
-                  "what about the duct"]
+    candidates = [
+        "the dye thing",
+        "something about the tube",
+        "what about the pictures",
+        "the test and the room",
+        "what about the duct",
+    ]
     offers = ((text, assistant.send(f"reference-{uuid.uuid4().hex}", text)) for text in candidates)
-    vague, [reference] = next(((text, replies) for text, replies in offers
-                               if len(replies) == 1 and len(replies[0].get("buttons", [])) >= 2), (None, [None]))
+    vague, [reference] = next(
+        (
+            (text, replies)
+            for text, replies in offers
+            if len(replies) == 1 and len(replies[0].get("buttons", [])) >= 2
+        ),
+        (None, [None]),
+    )
     assert vague, "no unclear question got 'Did you mean' buttons"
     chat.ask(vague)
     buttons = chat.bot_messages.last.locator("button.quick-reply")
@@ -271,8 +306,13 @@ def test_conversation_survives_a_reload_in_the_same_session(open_chat, assistant
     # The conversation id rides in the URL too, for load balancers that keep it on one server.
     assert any(url.endswith(f"/webhooks/rest/webhook?conversation={sender}") for url in chat.urls)
     with sqlite3.connect(assistant.tracker_db) as db:
-        texts = [json.loads(row[0]).get("text") for row in db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,))]
+        texts = [
+            json.loads(row[0]).get("text")
+            for row in db.execute(
+                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+                (sender,),
+            )
+        ]
     assert texts == ["I have bloody discharge from one breast", "How long does a ductogram take?"]
 
 
@@ -284,14 +324,20 @@ def test_thumbs_down_under_an_answer_is_stored_against_that_answer(open_chat, as
     before = chat.bot_messages.count()
     thumbs_down.click()
     chat.wait_for_replies(before)
-    assert "Sorry that did not help" in chat.last_reply() and "Talk to a person" in chat.last_reply()
+    assert (
+        "Sorry that did not help" in chat.last_reply() and "Talk to a person" in chat.last_reply()
+    )
     expect(thumbs_down).to_have_attribute("aria-pressed", "true")
     expect(thumbs_down).to_be_disabled()
     expect(chat.page.locator(".user-message")).to_have_count(1)  # a rating is not a chat message
     with sqlite3.connect(assistant.tracker_db) as db:
-        ratings = [json.loads(row[0])["value"] for row in db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' AND data LIKE '%answer_feedback%'",
-            (chat.sender(),))]
+        ratings = [
+            json.loads(row[0])["value"]
+            for row in db.execute(
+                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' AND data LIKE '%answer_feedback%'",
+                (chat.sender(),),
+            )
+        ]
     assert ratings == [{"answer": "utter_faq/ductogram_pain", "helpful": False}]
 
 
@@ -380,7 +426,11 @@ def test_phone_width_fits_without_sideways_scrolling(open_chat):
     assert chat.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     panel = chat.page.locator(".panel").bounding_box()
     assert (panel["x"], panel["width"]) == (0, PHONE["width"])
-    for part in (chat.input_box, chat.page.locator(".input-button"), chat.page.get_by_role("button", name="Talk to a person")):
+    for part in (
+        chat.input_box,
+        chat.page.locator(".input-button"),
+        chat.page.get_by_role("button", name="Talk to a person"),
+    ):
         box = part.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], part
 
@@ -392,7 +442,7 @@ def test_nothing_is_fetched_from_anyone_but_the_clinic_servers(open_chat, assist
 
 
 class ClinicSiteElsewhere:
-    """A clinic's own page on another origin, with the README's snippet pasted in once the
+    """A clinic's own page on another origin, with docs/widget.md's snippet pasted in once the
     assistant is up. "localhost", not 127.0.0.1: a different origin from the assistant's servers."""
 
     def __init__(self) -> None:
@@ -401,8 +451,10 @@ class ClinicSiteElsewhere:
 
         class ClinicPage(BaseHTTPRequestHandler):
             def do_GET(self):
-                page = ("<!doctype html><html lang='en'><head><title>Hillside Clinic</title></head>"
-                        f"<body><h1>Hillside</h1>{site.snippet}</body></html>")
+                page = (
+                    "<!doctype html><html lang='en'><head><title>Hillside Clinic</title></head>"
+                    f"<body><h1>Hillside</h1>{site.snippet}</body></html>"
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
                 self.end_headers()
@@ -436,7 +488,9 @@ def assistant(model_path, tmp_path_factory, clinic_site_elsewhere) -> Iterator[R
     """The servers, with CORS open to the demo page and to the clinic site elsewhere only."""
     web_port = free_port()
     running = start_assistant(
-        model_path, tmp_path_factory.mktemp("web-page"), WEB_PORT=str(web_port),
+        model_path,
+        tmp_path_factory.mktemp("web-page"),
+        WEB_PORT=str(web_port),
         CORS_ORIGINS=f"http://127.0.0.1:{web_port} {clinic_site_elsewhere.origin}",
     )
     clinic_site_elsewhere.paste_snippet(running)
@@ -451,13 +505,19 @@ def test_the_single_script_tag_works_on_a_clinic_site_elsewhere(browser, clinic_
         page = chat.page
         page.goto(clinic_site_elsewhere.url)
         launcher = page.get_by_role("button", name=re.compile("Chat with us"))
-        expect(launcher).to_have_attribute("aria-expanded", "false")  # closed until the patient asks
+        expect(launcher).to_have_attribute(
+            "aria-expanded", "false"
+        )  # closed until the patient asks
         launcher.click()
-        expect(chat.bot_messages.first).to_contain_text("not a diagnosis")  # welcome fetched across origins
+        expect(chat.bot_messages.first).to_contain_text(
+            "not a diagnosis"
+        )  # welcome fetched across origins
         chat.ask("my lips and tongue are swelling after the dye")
         expect(page.locator("[role=alert] a.call")).to_have_attribute("href", "tel:999")
         page.get_by_role("button", name="Talk to a person").click()
-        expect(page.locator("#assistant-contact a[href='tel:+442079460000']")).to_have_text("+44 20 7946 0000")
+        expect(page.locator("#assistant-contact a[href='tel:+442079460000']")).to_have_text(
+            "+44 20 7946 0000"
+        )
     finally:
         context.close()
 
@@ -482,6 +542,9 @@ def test_accessibility_and_screenshots(open_chat):
         chat.page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"))
         report[name] = axe_violations(chat.page)
     (RESULTS_DIR / "accessibility.json").write_text(json.dumps(report, indent=2))
-    serious = {name: [v for v in found if v["impact"] in ("serious", "critical")] for name, found in report.items()}
+    serious = {
+        name: [v for v in found if v["impact"] in ("serious", "critical")]
+        for name, found in report.items()
+    }
     assert serious == {"desktop": [], "phone-360": []}, json.dumps(serious, indent=2)
     assert all((SCREENSHOT_DIR / f"{name}.png").stat().st_size > 10_000 for name in report)

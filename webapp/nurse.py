@@ -4,6 +4,7 @@ Signed in by NURSE_TOKEN: a small form sets a session cookie; scripts send
 `Authorization: Bearer <token>`. The token never goes in a URL and is never logged.
 Without a valid token every /nurse path answers 401 and shows only the sign-in form.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,14 +14,13 @@ import hashlib
 import hmac
 import io
 import time
-from typing import Optional, Tuple
 
 from aiohttp import web
 
-from review.charts import horizontal_bars, stacked_columns
-from review.report import build_report, transcript
-from review.store import ConversationStore
+from core.review.charts import horizontal_bars, stacked_columns
+from core.review.report import build_report, transcript
 from webapp.settings import WebSettings
+from webapp.store import ConversationStore
 from webapp.templating import render
 
 SESSION_COOKIE = "nurse_session"
@@ -30,7 +30,7 @@ STORE_KEY = web.AppKey("conversation_store", ConversationStore)
 PAGE_HEADERS = {
     # No script at all on these pages; forms post only to this site.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-                               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -41,7 +41,7 @@ def _signature(token: str, expiry: int) -> str:
     return hmac.new(token.encode(), f"nurse-session:{expiry}".encode(), hashlib.sha256).hexdigest()
 
 
-def session_cookie_value(token: str, now: Optional[float] = None) -> str:
+def session_cookie_value(token: str, now: float | None = None) -> str:
     expiry = int((now or time.time()) + SESSION_SECONDS)
     return f"{expiry}.{_signature(token, expiry)}"
 
@@ -58,31 +58,45 @@ def is_signed_in(request: web.Request, token: str) -> bool:
         return False
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        return hmac.compare_digest(header[len("Bearer "):].encode(), token.encode())
+        return hmac.compare_digest(header[len("Bearer ") :].encode(), token.encode())
     cookie = request.cookies.get(SESSION_COOKIE, "")
     return bool(cookie) and _valid_session(token, cookie)
 
 
 def _sign_in_page(settings: WebSettings, problem: str = "") -> web.Response:
-    return render("nurse_sign_in.html", PAGE_HEADERS, status=401, problem=problem, enabled=bool(settings.nurse_token))
+    return render(
+        "nurse_sign_in.html",
+        PAGE_HEADERS,
+        status=401,
+        problem=problem,
+        enabled=bool(settings.nurse_token),
+    )
 
 
-def date_range(request: web.Request) -> Tuple[dt.date, dt.date]:
+def date_range(request: web.Request) -> tuple[dt.date, dt.date]:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included; the last 7 days by default."""
     today = dt.datetime.now(dt.timezone.utc).date()
     try:
-        end = dt.date.fromisoformat(request.query.get("to", "")) if request.query.get("to") else today
-        start = dt.date.fromisoformat(request.query["from"]) if request.query.get("from") else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+        end = (
+            dt.date.fromisoformat(request.query.get("to", "")) if request.query.get("to") else today
+        )
+        start = (
+            dt.date.fromisoformat(request.query["from"])
+            if request.query.get("from")
+            else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+        )
     except ValueError:
-        raise web.HTTPBadRequest(text="Dates must look like 2026-11-21.")
+        raise web.HTTPBadRequest(text="Dates must look like 2026-11-21.") from None
     if start > end:
         start, end = end, start
     return start, end
 
 
-def _timestamps(start: dt.date, end: dt.date) -> Tuple[float, float]:
+def _timestamps(start: dt.date, end: dt.date) -> tuple[float, float]:
     begin = dt.datetime.combine(start, dt.time.min, dt.timezone.utc).timestamp()
-    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, dt.timezone.utc).timestamp()
+    finish = dt.datetime.combine(
+        end + dt.timedelta(days=1), dt.time.min, dt.timezone.utc
+    ).timestamp()
     return begin, finish
 
 
@@ -93,7 +107,9 @@ async def _off_the_event_loop(function, *args):
 
 async def _report(request: web.Request):
     start, end = date_range(request)
-    events = await _off_the_event_loop(request.app[STORE_KEY].events_between, *_timestamps(start, end))
+    events = await _off_the_event_loop(
+        request.app[STORE_KEY].events_between, *_timestamps(start, end)
+    )
     return start, end, build_report(events)
 
 
@@ -115,11 +131,20 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
     async def sign_in(request: web.Request) -> web.Response:
         form = await request.post()
         given = str(form.get("token", ""))
-        if not settings.nurse_token or not hmac.compare_digest(given.encode(), settings.nurse_token.encode()):
+        if not settings.nurse_token or not hmac.compare_digest(
+            given.encode(), settings.nurse_token.encode()
+        ):
             return _sign_in_page(settings, problem="That token is not right. Please try again.")
         response = web.HTTPSeeOther("/nurse")
-        response.set_cookie(SESSION_COOKIE, session_cookie_value(settings.nurse_token), max_age=SESSION_SECONDS,
-                            httponly=True, samesite="Strict", path="/nurse", secure=request.secure)
+        response.set_cookie(
+            SESSION_COOKIE,
+            session_cookie_value(settings.nurse_token),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="Strict",
+            path="/nurse",
+            secure=request.secure,
+        )
         return response
 
     async def sign_out(request: web.Request) -> web.Response:
@@ -130,9 +155,16 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
     async def dashboard(request: web.Request) -> web.Response:
         start, end, report = await _report(request)
         return render(
-            "nurse_dashboard.html", PAGE_HEADERS, report=report, start=start, end=end,
+            "nurse_dashboard.html",
+            PAGE_HEADERS,
+            report=report,
+            start=start,
+            end=end,
             topics_chart=stacked_columns("Answers given per day, by topic", report.topics_by_day),
-            escalations_chart=horizontal_bars("Escalations by reason", [(words, n) for _, words, n in report.escalations_by_reason]),
+            escalations_chart=horizontal_bars(
+                "Escalations by reason",
+                [(words, n) for _, words, n in report.escalations_by_reason],
+            ),
         )
 
     async def conversation(request: web.Request) -> web.Response:
@@ -140,19 +172,26 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         events = await _off_the_event_loop(request.app[STORE_KEY].conversation, sender)
         if not events:
             raise web.HTTPNotFound(text="No conversation with that id.")
-        return render("nurse_transcript.html", PAGE_HEADERS, sender=sender, lines=transcript(events))
+        return render(
+            "nurse_transcript.html", PAGE_HEADERS, sender=sender, lines=transcript(events)
+        )
 
     async def unanswered_csv(request: web.Request) -> web.Response:
         start, end, report = await _report(request)
         rows = [("time", "conversation", "question", "times_asked")]
         for item in report.unanswered:
-            rows += [(asked["time"], asked["conversation"], item.text, item.count) for asked in item.asked]
+            rows += [
+                (asked["time"], asked["conversation"], item.text, item.count)
+                for asked in item.asked
+            ]
         return _csv(rows, f"unanswered-{start}-to-{end}.csv")
 
     async def feedback_csv(request: web.Request) -> web.Response:
         start, end, report = await _report(request)
         rows = [("answer", "helpful", "not_helpful", "helpful_rate")]
-        rows += [(r.answer, r.helpful, r.not_helpful, f"{r.helpful_rate:.2f}") for r in report.ratings]
+        rows += [
+            (r.answer, r.helpful, r.not_helpful, f"{r.helpful_rate:.2f}") for r in report.ratings
+        ]
         return _csv(rows, f"feedback-{start}-to-{end}.csv")
 
     app.router.add_get("/nurse", dashboard)
@@ -168,8 +207,11 @@ def _csv(rows, filename: str) -> web.Response:
     writer = csv.writer(buffer)
     for row in rows:
         # A leading = + - @ would run as a formula in a spreadsheet: prefix it.
-        writer.writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
+        writer.writerow(
+            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
+        )
     return web.Response(
-        text=buffer.getvalue(), content_type="text/csv",
+        text=buffer.getvalue(),
+        content_type="text/csv",
         headers={**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -1,16 +1,18 @@
 """The clinic's web server: a demo clinic page with the chat widget, the widget itself for
 clinics to embed, and the nurses' dashboard (webapp/nurse.py). Run with
 `python -m webapp.server` (make run starts it on WEB_PORT)."""
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from quality.content import all_response_variants
+from core.content import all_response_variants
+from core.replies import NO_REPLY_TEXT, unavailable_text
 from webapp.nurse import create_nurse_routes
 from webapp.settings import WebSettings, load_settings
 from webapp.templating import render
@@ -18,14 +20,18 @@ from webapp.templating import render
 SETTINGS_KEY = web.AppKey("settings", WebSettings)
 WELCOME_KEY = web.AppKey("welcome", dict)
 # Public files a clinic's own site loads from here: any origin may read them.
-PUBLIC_FILE_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+PUBLIC_FILE_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+}
 
 HOSTNAME = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:]{2,39}")
 
 logger = logging.getLogger(__name__)
 
 
-def welcome_message() -> Dict[str, Any]:
+def welcome_message() -> dict[str, Any]:
     """The greeting (with its disclaimer and suggested questions) from domain.yml, so it has one home."""
     greeting = all_response_variants()["utter_greet"][0]
     return {"text": greeting["text"], "buttons": greeting.get("buttons", [])}
@@ -44,7 +50,7 @@ def rasa_url_for(request: web.Request, settings: WebSettings) -> str:
     return f"{request.scheme}://{f'[{host}]' if ':' in host else host}:{settings.rasa_port}"
 
 
-def page_security_headers(rasa_url: str) -> Dict[str, str]:
+def page_security_headers(rasa_url: str) -> dict[str, str]:
     # The page may talk only to itself and the assistant: no fonts, analytics or CDNs.
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -60,22 +66,33 @@ def page_security_headers(rasa_url: str) -> Dict[str, str]:
 async def clinic_page(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     rasa_url = rasa_url_for(request, settings)
-    return render("clinic_page.html", page_security_headers(rasa_url), settings=settings, rasa_url=rasa_url)
+    return render(
+        "clinic_page.html", page_security_headers(rasa_url), settings=settings, rasa_url=rasa_url
+    )
 
 
 async def widget_script(request: web.Request) -> web.StreamResponse:
     widget_file = request.app[SETTINGS_KEY].widget_file
     if not widget_file.exists():
-        raise web.HTTPServiceUnavailable(text="The chat widget is not built yet: run `make widget`.")
-    return web.FileResponse(widget_file, headers={**PUBLIC_FILE_HEADERS, "Content-Type": "text/javascript"})
+        raise web.HTTPServiceUnavailable(
+            text="The chat widget is not built yet: run `make widget`."
+        )
+    return web.FileResponse(
+        widget_file, headers={**PUBLIC_FILE_HEADERS, "Content-Type": "text/javascript"}
+    )
 
 
 async def widget_config(request: web.Request) -> web.Response:
-    return web.json_response({"welcome": request.app[WELCOME_KEY]}, headers=PUBLIC_FILE_HEADERS)
+    """What the widget says that the model does not: the greeting, and its own apologies."""
+    texts = {"unavailable": unavailable_text(), "no_reply": NO_REPLY_TEXT}
+    config = {"welcome": request.app[WELCOME_KEY], "texts": texts}
+    return web.json_response(config, headers=PUBLIC_FILE_HEADERS)
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "widget_built": request.app[SETTINGS_KEY].widget_file.exists()})
+    return web.json_response(
+        {"status": "ok", "widget_built": request.app[SETTINGS_KEY].widget_file.exists()}
+    )
 
 
 @web.middleware
@@ -108,9 +125,16 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings()
     if not settings.widget_file.exists():
-        logger.warning("%s is missing: run `make widget` to build the chat widget.", settings.widget_file)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None,
-                print=lambda _: logger.info("Clinic page on http://localhost:%s/", settings.port))
+        logger.warning(
+            "%s is missing: run `make widget` to build the chat widget.", settings.widget_file
+        )
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=None,
+        print=lambda _: logger.info("Clinic page on http://localhost:%s/", settings.port),
+    )
 
 
 if __name__ == "__main__":

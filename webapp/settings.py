@@ -1,11 +1,13 @@
 """Web server settings, all from the environment (the Makefile sets the defaults)."""
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from core.paths import PROJECT_ROOT
+from core.settings import clinic, setting, tracker_store_url
 
 
 @dataclass(frozen=True)
@@ -27,16 +29,19 @@ class WebSettings:
 
 def load_settings() -> WebSettings:
     env = os.environ.get
+    place = clinic()
     return WebSettings(
         host=env("WEB_HOST", "0.0.0.0"),
-        port=int(env("WEB_PORT", "8080")),
-        rasa_port=int(env("RASA_PORT", "5005")),
+        port=int(setting("WEB_PORT")),
+        rasa_port=int(setting("RASA_PORT")),
         rasa_public_url=env("RASA_PUBLIC_URL", "").rstrip("/"),
-        clinic_name=env("CLINIC_NAME", "Example Breast Clinic"),
-        clinic_phone=env("CLINIC_PHONE", "+1 555 0100"),
-        clinic_hours=env("CLINIC_HOURS", "Monday to Friday, 8 am to 5 pm"),
-        emergency_number=env("EMERGENCY_NUMBER", "911"),
-        widget_file=Path(env("WIDGET_FILE", str(PROJECT_ROOT / "widget" / "dist" / "assistant-widget.js"))),
+        clinic_name=place.name,
+        clinic_phone=place.phone,
+        clinic_hours=place.hours,
+        emergency_number=place.emergency_number,
+        widget_file=Path(
+            env("WIDGET_FILE", str(PROJECT_ROOT / "widget" / "dist" / "assistant-widget.js"))
+        ),
         nurse_token=env("NURSE_TOKEN", ""),
-        tracker_store_url=env("TRACKER_STORE_URL", "sqlite:///var/tracker.db"),
+        tracker_store_url=tracker_store_url(),
     )

@@ -1,8 +1,8 @@
 """One Jinja environment for every page of the site (autoescaped)."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict
 
 import jinja2
 from aiohttp import web
@@ -13,6 +13,6 @@ TEMPLATES = jinja2.Environment(
 )
 
 
-def render(template: str, headers: Dict[str, str], status: int = 200, **context) -> web.Response:
+def render(template: str, headers: dict[str, str], status: int = 200, **context) -> web.Response:
     html = TEMPLATES.get_template(template).render(**context)
     return web.Response(text=html, status=status, content_type="text/html", headers=headers)

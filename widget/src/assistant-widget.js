@@ -1,5 +1,5 @@
 // The clinic's chat widget: one <script> tag adds a launcher button and a chat panel.
-// Settings are data attributes on that tag (see the README, "Put the chat on your site").
+// Settings are data attributes on that tag (see docs/widget.md, "Put the chat on your site").
 // The chat itself is deep-chat, talking to Rasa's REST channel; everything it needs is in
 // this one file, so the page makes no request to anyone but the assistant's own servers.
 import "deep-chat";
@@ -9,12 +9,17 @@ import { RATING_PAYLOADS, displayReplies, escapeHtml, messageHtml, telHref, tria
 const script = document.currentScript;
 const data = (script && script.dataset) || {};
 const STORAGE_PREFIX = "ductogram-assistant:";
-const FALLBACK_WELCOME = {
-  text:
-    "Hi! I answer questions about the ductogram test, nipple discharge and breast leaking. " +
-    "I share general facts, not a diagnosis. In an emergency, call your local emergency number.",
-  buttons: [],
+// The greeting and the widget's own replies come from the web server (/widget-config.json,
+// written in domain.yml and core/replies.py). These plain words are shown only if it is
+// unreachable, which also means the assistant is.
+const FALLBACK_CONFIG = {
+  welcome: { text: "Hi! Ask me about the ductogram test, nipple discharge and breast leaking.", buttons: [] },
+  texts: {
+    unavailable: "Sorry, I can't answer right now. Please try again later.",
+    no_reply: "Sorry, I don't have an answer for that.",
+  },
 };
+let texts = FALLBACK_CONFIG.texts;
 // Plain system fonts: deep-chat's default font would be fetched from Google.
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
 
@@ -95,14 +100,17 @@ function panelHtml() {
     </section>`;
 }
 
-async function loadWelcome() {
-  if (!settings.configUrl) return FALLBACK_WELCOME;
+async function loadConfig() {
+  if (!settings.configUrl) return FALLBACK_CONFIG;
   try {
     const response = await fetch(settings.configUrl, { credentials: "omit" });
     const config = await response.json();
-    return config.welcome && config.welcome.text ? config.welcome : FALLBACK_WELCOME;
+    return {
+      welcome: config.welcome && config.welcome.text ? config.welcome : FALLBACK_CONFIG.welcome,
+      texts: { ...FALLBACK_CONFIG.texts, ...(config.texts || {}) },
+    };
   } catch {
-    return FALLBACK_WELCOME;
+    return FALLBACK_CONFIG;
   }
 }
 
@@ -139,10 +147,7 @@ async function postToRasa(sender, message) {
 }
 
 function unavailableHtml() {
-  return messageHtml(
-    "Sorry, I can't answer right now. Please try again in a minute." +
-      (settings.clinicPhone ? ` To talk to a person, call ${settings.clinicPhone}.` : "")
-  );
+  return messageHtml(texts.unavailable);
 }
 
 class AssistantWidget {
@@ -215,7 +220,7 @@ class AssistantWidget {
       this.showTriage(triage);
     }
     await signals.onResponse(
-      messages.length ? messages : [{ html: messageHtml("Sorry, I don't have an answer for that. Could you ask it another way?") }]
+      messages.length ? messages : [{ html: messageHtml(texts.no_reply) }]
     );
     this.retireOldQuickReplies();
     this.keepNewestInView();
@@ -344,7 +349,9 @@ async function start() {
   const host = document.createElement("div");
   host.className = "ductogram-assistant";
   document.body.appendChild(host);
-  window.ductogramAssistant = new AssistantWidget(host, await loadWelcome());
+  const config = await loadConfig();
+  texts = config.texts;
+  window.ductogramAssistant = new AssistantWidget(host, config.welcome);
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

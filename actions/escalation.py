@@ -1,0 +1,109 @@
+"""Rasa glue for red flags. The escalation itself comes first, from the Rasa server
+(utter_red_flag, built by rasa_addons/nlg.py); this action then still answers the question asked."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.safety import apologises_on_error
+from core.names import FAQ_INTENT, RED_FLAGS_KEY, SUBJECT_SLOT
+from core.names import OUT_OF_SCOPE_INTENT as OUT_OF_SCOPE
+from core.retrieval.questions import asks, parts
+from core.triage.messages import escalation_reply
+from core.triage.rules import load_rulebook
+
+TRIAGE_APOLOGY = (
+    "Sorry, something went wrong on my side. If you have a worrying sign, such as blood "
+    "in the fluid, a lump, skin changes or a fever, please see your doctor soon."
+)
+
+
+def send_escalation(
+    dispatcher: CollectingDispatcher,
+    level: str,
+    reasons: list[str],
+    subject: Mapping[str, Any] | None = None,
+) -> None:
+    """The escalation (core.triage.messages.escalation_reply) as two messages: words, then payload.
+    With a subject ({"relation", "pronoun"}) it speaks about the person the writer asks for."""
+    reply = escalation_reply(level, reasons, load_rulebook(), subject)
+    dispatcher.utter_message(text=reply["text"])
+    dispatcher.utter_message(json_message=reply["custom"])
+
+
+def asks_a_question(text: str | None) -> bool:
+    """A question mark, a part that opens with a question word, or a request to explain
+    (core.retrieval.questions). "My mum has some discharge from her nipple" asks nothing, though
+    the model may read it as an FAQ question: it gets no unasked answer."""
+    return any(asks(part) for part in parts(text or ""))
+
+
+# Under an answer to a question that came with a report: the symptom check, one tap away.
+CHECK_OFFER = [{"title": "Check my symptoms", "payload": "Check my symptoms"}]
+
+
+def answer_question_also_asked(
+    dispatcher: CollectingDispatcher,
+    parse: Mapping[str, Any],
+    buttons: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Answers the FAQ question a message asked besides what it reported (the detector keeps
+    the model's own reading in red_flags.original_intent), with `buttons` under it. True when
+    it answered."""
+    red_flags = parse.get(RED_FLAGS_KEY) or {}
+    selected = ((parse.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
+    if not asks_a_question(parse.get("text")):
+        return False
+    if red_flags.get("original_intent") == FAQ_INTENT and selected.get("utter_action"):
+        dispatcher.utter_message(response=selected["utter_action"], buttons=buttons or [])
+        return True
+    if red_flags.get("original_intent") == OUT_OF_SCOPE:
+        # "Which pill stops my nipple leaking?": the honest decline, never a near-miss answer.
+        dispatcher.utter_message(response="utter_out_of_scope", buttons=buttons or [])
+        return True
+    return False
+
+
+class ActionAnswerAfterRedFlag(Action):
+    def name(self) -> str:
+        return "action_answer_after_red_flag"
+
+    @apologises_on_error(TRIAGE_APOLOGY)
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        answer_question_also_asked(dispatcher, tracker.latest_message or {})
+        return []
+
+
+class ActionAnswerQuestionInReport(Action):
+    """First step of the symptom check's rule (intent check_symptoms: "check my symptoms", or a
+    report of discharge or a breast change with no red flag established).
+
+    A report that also asks a question ("why are my nipples leaking?", "my nipple leaks, how
+    do I prepare for a ductogram?") gets its answer, with the check offered under it, and the
+    turn ends there: the question is what the patient came for, and many FAQ questions are
+    worded as reports. Otherwise the rule goes on to start the check, which fills in what the
+    message already said. Either way the check is about the person the report is about: the
+    writer, or (red_flags.subject) the person they write for."""
+
+    def name(self) -> str:
+        return "action_answer_question_in_report"
+
+    @apologises_on_error(TRIAGE_APOLOGY)
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        message = tracker.latest_message or {}
+        red_flags = message.get(RED_FLAGS_KEY) or {}
+        events = [SlotSet(SUBJECT_SLOT, red_flags.get("subject"))]
+        # "I have nipple discharge, should I be worried?" asks about her own sign: the check
+        # answers that, not a general reassurance.
+        if red_flags.get("worried"):
+            return events
+        if answer_question_also_asked(dispatcher, message, buttons=CHECK_OFFER):
+            return events + [FollowupAction("action_listen")]  # offered, not started
+        return events

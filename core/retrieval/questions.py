@@ -1,0 +1,75 @@
+"""The questions inside a patient's message.
+
+Patients put context first ("My GP said...", "I'm terrified...") and often ask two things at
+once ("how long does it take and can I have breakfast first?"). The message is cut into
+sentences, and sentences into clauses where a new question starts after a comma, "and",
+"also" or "but"; the parts that ask something are the questions. Context parts stay out of the
+questions so they cannot drown them.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that open a question in English, with or without the question mark patients skip.
+QUESTION_OPENERS = (
+    "am|are|can|could|did|do|does|has|have|how|is|may|might|must|shall|should|was|were|what|"
+    "whats|what's|when|where|which|who|why|will|would|any|anything|is there|are there|"
+    # texting spellings patients use
+    "wat|wot|wats|wen|hw|shud|shld|cud|wud|cn|r u|do u|can u"
+)
+# Phrases that ask without a question word: "I was wondering whether...", "tell me about...".
+INDIRECT_QUESTION = re.compile(
+    r"\b(wonder(ing)?|want(ed)? to know|like to know|need to know|tell me|explain|"
+    r"not sure (if|whether|what|how|why)|no idea (if|whether|what|how|why)|curious|"
+    r"please (say|tell|let me know)|let me know)\b"
+)
+_SENTENCE_END = re.compile(r"(?<=[?!.])\s+|\n+|(?<=\?)(?=\S)")
+_NEW_QUESTION = re.compile(
+    rf"(?:\s*[,;:]\s*|,?\s+(?:and|also|plus|but|or|so|then|&)\s+(?:also\s+|then\s+|what about\s+)?)"
+    rf"(?=(?:{QUESTION_OPENERS})\b)",
+    re.IGNORECASE,
+)
+_OPENS_QUESTION = re.compile(
+    rf"^\W*(?:(?:and|also|so|but|ok|okay|oh|and also|plus)\W+)?(?:{QUESTION_OPENERS})\b",
+    re.IGNORECASE,
+)
+# A part shorter than this (in words) is a fragment ("and?", "thanks"), not a question of its own.
+MIN_QUESTION_WORDS = 3
+
+
+def parts(text: str) -> list[str]:
+    """Sentences, and clauses within them where a new question starts."""
+    found = []
+    for sentence in _SENTENCE_END.split(text or ""):
+        found += [
+            piece.strip() for piece in _NEW_QUESTION.split(sentence) if piece and piece.strip()
+        ]
+    return found
+
+
+def asks(part: str) -> bool:
+    lower = part.lower()
+    return (
+        "?" in part or bool(_OPENS_QUESTION.match(lower)) or bool(INDIRECT_QUESTION.search(lower))
+    )
+
+
+def questions(text: str) -> list[str]:
+    """The parts of the message that ask something, in order; the whole message when none does."""
+    asked = [part for part in parts(text) if asks(part) and len(part.split()) >= MIN_QUESTION_WORDS]
+    return asked or [text.strip()]
+
+
+def focus(text: str) -> str:
+    """What the classifier should read of a long message: its questions, and the sentence just
+    before the first one, which often names what "it" is ("Nobody explained the test. What is
+    it?"). Messages of one or two parts are read whole."""
+    pieces = parts(text)
+    asking = [
+        i for i, part in enumerate(pieces) if asks(part) and len(part.split()) >= MIN_QUESTION_WORDS
+    ]
+    if len(pieces) <= 2 or not asking:
+        return text
+    keep = set(asking) | {max(asking[0] - 1, 0)}
+    return " ".join(pieces[i] for i in sorted(keep))

@@ -1,0 +1,88 @@
+"""Whether a message is about something the two documents do not cover (data/scope.yml):
+it names a word of an `outside` class (another test, another treatment, a pet, a duct in a
+house) and no anchor that keeps it in scope (the ductogram, prolactin, infusions ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from core.paths import data_file
+
+SCOPE_FILE = data_file("SCOPE_FILE", "scope.yml")
+_TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019-][a-z0-9]+)*")
+
+
+# "not breastfeeding", "never had chemo": a negation this many words before an outside word.
+NEGATION_REACH = 2
+
+
+def _negates(word: str) -> bool:
+    return word in ("not", "no", "never", "without") or word.endswith("n't")
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
+
+
+def _matches(pattern: str, word: str) -> bool:
+    if pattern.endswith("*"):
+        return word.startswith(pattern[:-1])
+    return word in (pattern, pattern + "s", pattern + "es") or word == pattern.rstrip("s")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Phrase:
+        return cls(tuple(str(text).lower().split()))
+
+    def found_in(self, words: Sequence[str], unless_negated: bool = False) -> bool:
+        size = len(self.words)
+        return any(
+            all(_matches(p, w) for p, w in zip(self.words, words[i : i + size], strict=False))
+            and not (
+                unless_negated and any(_negates(w) for w in words[max(0, i - NEGATION_REACH) : i])
+            )
+            for i in range(len(words) - size + 1)
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    anchors: tuple[Phrase, ...]
+    outside: dict[str, tuple[Phrase, ...]]  # class name -> phrases
+
+    def outside_class(self, text: str) -> str | None:
+        """The first outside class the message names, unless it names an anchor; else None."""
+        words = tokens(text)
+        if any(anchor.found_in(words) for anchor in self.anchors):
+            return None
+        for name, phrases in self.outside.items():
+            if any(phrase.found_in(words, unless_negated=True) for phrase in phrases):
+                return name
+        return None
+
+
+@cache
+def load_scope(path: Path = SCOPE_FILE) -> Scope:
+    from core.triage.rules import load_rulebook
+
+    with open(path, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    rulebook_context = load_rulebook().context
+    outside = {}
+    for name, spec in raw["outside"].items():
+        words = list(spec.get("words") or []) + list(
+            rulebook_context.get(spec.get("from_rule_book") or "", [])
+        )
+        outside[name] = tuple(Phrase.parse(word) for word in words)
+    return Scope(tuple(Phrase.parse(anchor) for anchor in raw["anchors"]), outside)

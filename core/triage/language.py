@@ -1,0 +1,137 @@
+"""Words as the red-flag detector reads them: every inflection, and the domain's own words
+even when misspelled. Offline: spaCy's blank English, its lookup lemmatizer and the word
+frequencies shipped by the spacy-lookups-data package.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+import spacy_lookups_data
+from spacy.language import Language
+from spacy.tokens import Doc
+
+# A word this frequent (log probability) is ordinary English and is never "corrected":
+# "breath" stays "breath" although it is one letter from "breast".
+COMMON_WORD_LOG_PROB = -15.5
+# Domain words shorter than this are too close to ordinary words to correct safely.
+MIN_CORRECTED_LENGTH = 4
+# Longer "words" are no misspelling of a domain word (and would cost time to check).
+MAX_CORRECTED_LENGTH = 20
+
+
+def build_nlp() -> Language:
+    """Tokenizer, sentence splitter and lookup lemmatizer; nothing to download."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        probabilities: dict[str, float] = json.load(handle)
+    return frozenset(
+        w.lower() for w, p in probabilities.items() if p >= COMMON_WORD_LOG_PROB and w.isalpha()
+    )
+
+
+@lru_cache(maxsize=1)
+def _lemma_table() -> dict[str, str]:
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def lemma(word: str) -> str:
+    """The dictionary form ("leaking" -> "leak", "hurts" -> "hurt"): spaCy's lookup table."""
+    return str(_lemma_table().get(word, word)).lower()
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment)."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[len(a)][len(b)]
+
+
+class SpellingFixer:
+    """Corrects misspellings of the domain's own words only ("nippel", "dischrge", "brest"),
+    SymSpell-style: one edit for short words, two for long ones."""
+
+    def __init__(self, domain_words: Iterable[str]) -> None:
+        self.words = {w for w in domain_words if len(w) >= MIN_CORRECTED_LENGTH and w.isalpha()}
+        self.index: dict[str, set[str]] = {}
+        for word in self.words:
+            for deleted in _deletes(word, self._depth(word)):
+                self.index.setdefault(deleted, set()).add(word)
+        self.common = common_words()
+
+    @staticmethod
+    def _depth(word: str) -> int:
+        return 2 if len(word) >= 8 else 1
+
+    @lru_cache(maxsize=50_000)  # noqa: B019 - one fixer per process, kept for its life
+    def fix(self, word: str) -> str:
+        if not MIN_CORRECTED_LENGTH <= len(word) <= MAX_CORRECTED_LENGTH or not word.isalpha():
+            return word
+        if word in self.words or word in self.common:
+            return word
+        candidates: set[str] = set()
+        for deleted in _deletes(word, 2 if len(word) >= 7 else 1):
+            candidates |= self.index.get(deleted, set())
+        best: list[tuple[int, str]] = sorted(
+            (_distance(word, c), c) for c in candidates if _distance(word, c) <= self._depth(c)
+        )
+        return best[0][1] if best else word
+
+
+@dataclass(frozen=True)
+class Word:
+    """One token: its text, and every form a pattern may name (lower case, corrected, lemma)."""
+
+    text: str
+    forms: frozenset[str]
+    index: int
+    sentence: int
+    spaced: bool = True  # a space before it: " - " splits a sentence, "blood-stained" does not
+
+
+def read_words(doc: Doc, fixer: SpellingFixer, lemma_of) -> list[Word]:
+    """Every token with its forms; compatibility characters folded first ("ＬＵＭＰ" is "LUMP")."""
+    words = []
+    for sentence_number, sentence in enumerate(doc.sents):
+        for token in sentence:
+            lower = token.text.lower().replace("\u2019", "'")
+            fixed = fixer.fix(lower)
+            forms = {lower, fixed, token.lemma_.lower(), lemma_of(fixed)}
+            spaced = token.i == 0 or bool(doc[token.i - 1].whitespace_)
+            words.append(Word(token.text, frozenset(forms), token.i, sentence_number, spaced))
+    return words

@@ -1,1 +1,0 @@
-"""Helpers that run the real servers locally, shared by tests/ and benchmarks/."""

@@ -1,0 +1,47 @@
+"""Our NLU components on their own, without a trained model."""
+
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from rasa_addons.nlu.spelling_tokenizer import DomainSpellingTokenizer, domain_words
+
+WORDS = domain_words(
+    [
+        "How long does a ductogram take?",
+        "What is galactorrhea?",
+        "Can I eat before the test?",
+        "Prolactin is a hormone.",
+    ]
+)
+
+
+def _tokens(text: str):
+    tokenizer = DomainSpellingTokenizer(
+        {**DomainSpellingTokenizer.get_default_config()}, words=WORDS
+    )
+    return [token.text for token in tokenizer.tokenize(Message(data={TEXT: text}), TEXT)]
+
+
+def test_domain_words_are_spelled_right_before_features_are_made():
+    # "dose" is an English word and stays; "tak" is too short to correct safely.
+    assert _tokens("how long dose a ductagrm tak") == [
+        "how",
+        "long",
+        "dose",
+        "a",
+        "ductogram",
+        "tak",
+    ]
+    assert "galactorrhea" in _tokens("what is galactorhea")
+    assert "prolactin" in _tokens("prolactine levels")
+
+
+def test_ordinary_english_is_left_alone():
+    assert _tokens("my breath is short") == ["my", "breath", "is", "short"]
+
+
+def test_only_the_questions_of_a_long_message_are_read():
+    tokens = _tokens(
+        "My GP sent me. I am so scared about everything. My sister had one. How long does it take?"
+    )
+    assert tokens[:3] == ["My", "sister", "had"] and "GP" not in tokens and "scared" not in tokens

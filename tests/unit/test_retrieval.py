@@ -1,0 +1,182 @@
+"""The pure FAQ retrieval core (core/retrieval/): question parts, scope, ranking and the decision.
+No Rasa, no model: milliseconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.retrieval.decide import (
+    AGREE_SCORE,
+    FALLBACK,
+    FAQ,
+    MAX_ANSWERS,
+    SECOND_AGREE_SCORE,
+    SECOND_SCORE,
+    decide,
+)
+from core.retrieval.index import TopicIndex
+from core.retrieval.questions import focus, questions
+from core.retrieval.scope import load_scope
+
+DOCUMENTS = [
+    ("duration", "how long does the ductogram take"),
+    ("duration", "how many minutes is the test"),
+    ("duration", "The test takes 30 to 60 minutes."),
+    ("eating", "can i eat before the test"),
+    ("eating", "do i need to fast before the ductogram"),
+    ("eating", "You can eat and drink as usual."),
+    ("cost", "how much does a ductogram cost"),
+    ("cost", "will my insurance pay for the test"),
+    ("cost", "Ask your insurer what they cover."),
+]
+TITLES = {
+    "duration": "How long does a ductogram take?",
+    "eating": "Can I eat first?",
+    "cost": "What does it cost?",
+}
+
+
+@pytest.fixture(scope="module")
+def index() -> TopicIndex:
+    return TopicIndex(DOCUMENTS)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "My GP sent me. I'm terrified. How long does it take and can I have breakfast first?",
+            ["How long does it take", "can I have breakfast first?"],
+        ),
+        (
+            "what are the risks in plain english please",
+            ["what are the risks in plain english please"],
+        ),
+        ("wat is galactorhea and wat causes it", ["wat is galactorhea", "wat causes it"]),
+        (
+            "I was wondering if I can drive home afterwards",
+            ["I was wondering if I can drive home afterwards"],
+        ),
+        (
+            "My nipple leaks. It is milky.",
+            ["My nipple leaks. It is milky."],
+        ),  # no question: read whole
+    ],
+)
+def test_questions_are_found_inside_context(text, expected):
+    assert questions(text) == expected
+
+
+def test_focus_keeps_the_questions_and_the_sentence_that_names_it():
+    text = "My GP booked a test. Nobody said what a ductogram is. I felt silly. What is it, in plain words?"
+    assert focus(text) == "I felt silly. What is it, in plain words?"
+    assert (
+        focus("I'm on tamoxifen. Can I have a ductogram?")
+        == "I'm on tamoxifen. Can I have a ductogram?"
+    )
+
+
+def test_ranking_puts_the_closest_topic_first_even_misspelled(index):
+    assert index.rank("how long dose the ductagram tak")[0][0] == "duration"
+    assert index.rank("can i have brekfast before the test")[0][0] == "eating"
+    assert len(index.rank_leaving_out()) == len(DOCUMENTS)
+
+
+def test_a_sure_classifier_answers_and_a_second_question_gets_its_own_answer(index):
+    decision = decide(
+        "how long does the ductogram take and can i eat before the test",
+        FAQ,
+        FAQ,
+        "duration",
+        index.rank,
+        TITLES,
+    )
+    assert decision.answers == ["duration", "eating"][:MAX_ANSWERS]
+    single = decide("how long does the ductogram take", FAQ, FAQ, "duration", index.rank, TITLES)
+    assert single.answers == ["duration"] and single.how == "classifier"
+
+
+def test_an_unsure_classifier_backed_by_retrieval_answers(index):
+    decision = decide(
+        "how many minutes will the ductogram take", FALLBACK, FAQ, "duration", index.rank, TITLES
+    )
+    assert decision.how == "retrieval" and decision.answers == ["duration"]
+    assert dict(index.rank("how many minutes will the ductogram take"))["duration"] >= AGREE_SCORE
+
+
+def test_when_both_are_unsure_the_closest_topics_are_offered(index):
+    # Retrieval's best ("duration") is not the classifier's pick and not clearly ahead.
+    decision = decide("tell me about the ductogram", FALLBACK, FAQ, "cost", index.rank, TITLES)
+    assert decision.how == "suggest" and not decision.answers
+    assert (
+        decision.suggestions[0] == "cost"
+        and "duration" in decision.suggestions
+        and len(decision.suggestions) <= 3
+    )
+
+
+def test_nothing_close_means_the_plain_rephrase(index):
+    decision = decide("zzzz qqqq", FALLBACK, FAQ, None, index.rank, TITLES)
+    assert decision.how == "none" and not decision.suggestions and not decision.answers
+
+
+def test_a_title_from_a_button_answers_its_topic(index):
+    decision = decide("can i eat FIRST?", FALLBACK, "greet", None, index.rank, TITLES)
+    assert decision.answers == ["eating"] and decision.how == "title"
+
+
+def test_retrieval_never_overrides_another_reading(index):
+    for top in ("out_of_scope", "greet", "check_symptoms"):
+        assert (
+            decide("how long does the ductogram take", FALLBACK, top, None, index.rank, TITLES).how
+            == "none"
+        )
+
+
+def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is_sure(index):
+    decision = decide(
+        "how much does a biopsy cost", FAQ, FAQ, "cost", index.rank, TITLES, outside="other_tests"
+    )
+    assert decision.how == "off_topic" and not decision.answers
+
+
+@pytest.mark.parametrize(
+    "text, outside",
+    [
+        ("which pill stops my nipple leaking", "asking_for_a_cure"),
+        ("my dog has a lump on her belly", "animals"),
+        ("How much does a breast biopsy cost without insurance?", "other_tests"),
+        ("how do i get duct tape off my car", "other_meanings"),
+        ("Can I drink coffee while breastfeeding?", "breastfeeding_and_babies"),
+        ("how long does a chemo session take", "other_treatments"),
+        # anchors keep a message in scope; a negated outside word does not count
+        ("I'm on tamoxifen, can I still have a ductogram?", None),
+        ("why do my breasts leak milk when i'm not breastfeeding", None),
+        ("how long does the test take", None),
+    ],
+)
+def test_scope(text, outside):
+    assert load_scope().outside_class(text) == outside
+
+
+def test_two_answers_come_in_the_order_asked(index):
+    decision = decide(
+        "can i eat before the test, and how long does the ductogram take",
+        FAQ,
+        FAQ,
+        "duration",
+        index.rank,
+        TITLES,
+    )
+    assert decision.answers == ["eating", "duration"]
+
+
+def test_a_second_question_needs_less_when_the_classifier_ranks_its_topic_too(index):
+    text = "how long does the ductogram take, and do they bill me"
+    weak = dict(index.rank("do they bill me"))["cost"]
+    assert SECOND_AGREE_SCORE <= weak < SECOND_SCORE  # retrieval alone is not sure of "cost"
+    alone = decide(text, FAQ, FAQ, "duration", index.rank, TITLES)
+    agreed = decide(
+        text, FAQ, FAQ, "duration", index.rank, TITLES, also_ranked=["duration", "cost"]
+    )
+    assert alone.answers == ["duration"] and agreed.answers == ["duration", "cost"]

@@ -1,0 +1,273 @@
+"""`make check-content`: checks a nurse's edit of the answers before it goes live, and says
+what to fix in plain words, with the file and line.
+
+Checks: the YAML reads; every answer names a registered source; reading grade 8 or below;
+answers fit a phone screen; no runs of words copied from the source documents; every topic
+has enough example questions; no example question sits under two topics; every topic has
+an answer and every answer a topic.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import textstat
+import yaml
+
+from core.content import DOMAIN_FILE, NLU_DIR, PROJECT_ROOT, word_count
+from core.sources import check_refs, load_registry, source_refs
+from tools.copy_check import copied_runs, load_fingerprints
+
+MAX_READING_GRADE = 8.0
+MAX_ANSWER_WORDS = 70  # about one phone screen
+# "Yes." answers "Can I eat?" and contradicts "Do I need to fast?": state the fact instead.
+# ("No special time is needed" is a fact, not a bare no.)
+BARE_YES_OR_NO = re.compile(r"\s*(?:(?:yes|yeah|yep|nope)\b|no\s*[.,!;:])", re.IGNORECASE)
+MIN_TRAINING_EXAMPLES = 12
+# An FAQ topic needs this many examples in varied styles to hold on new wordings (issue 14).
+MIN_FAQ_EXAMPLES = 25
+# A title is a "Did you mean" button: a short question a patient would tap.
+MAX_TITLE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        try:
+            where = str(self.path.relative_to(PROJECT_ROOT))
+        except ValueError:
+            where = str(self.path)
+        return f"{where}{f', line {self.line}' if self.line else ''}: {self.message}"
+
+
+def _line_of(path: Path, needle: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    return None
+
+
+def _load(path: Path, problems: list[Problem]) -> dict:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or str(error)
+        problems.append(
+            Problem(
+                path,
+                mark.line + 1 if mark else None,
+                f"the file cannot be read ({reason}). Check the spaces at the start of the "
+                "lines and the quotes around this line.",
+            )
+        )
+        return {}
+
+
+def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE) -> list[Problem]:
+    problems: list[Problem] = []
+    registry = load_registry()
+    examples: dict[str, list[tuple]] = defaultdict(list)  # intent -> [(example, path)]
+    answers: dict[str, tuple] = {}  # "utter_faq/x" -> (response, path)
+    texts: list[tuple] = []  # (name, text, path)
+
+    for path in [domain_file, *sorted(nlu_dir.glob("*.yml"))]:
+        data = _load(path, problems)
+        for block in data.get("nlu") or []:
+            if not isinstance(block, dict) or "intent" not in block:
+                continue
+            for row in str(block.get("examples") or "").splitlines():
+                if row.strip().startswith("- "):
+                    examples[block["intent"]].append((row.strip()[2:].strip(), path))
+        for name, variants in (data.get("responses") or {}).items():
+            for variant in variants or []:
+                if not isinstance(variant, dict) or not variant.get("text"):
+                    problems.append(
+                        Problem(path, _line_of(path, f"{name}:"), f"{name} has no text.")
+                    )
+                    continue
+                texts.append((name, variant["text"], path))
+                if name.startswith("utter_faq/"):
+                    answers[name] = (variant, path)
+
+    titles: dict[str, str] = {}
+    for name, (response, path) in sorted(answers.items()):
+        line = _line_of(path, f"{name}:")
+        title = str((response.get("metadata") or {}).get("title") or "").strip()
+        if not title:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{name} has no title. Add metadata: title: a short question a patient "
+                    'would tap on a "Did you mean" button.',
+                )
+            )
+        elif len(title) > MAX_TITLE_CHARS:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{name}'s title has {len(title)} characters; the most is {MAX_TITLE_CHARS}.",
+                )
+            )
+        elif title.lower() in titles:
+            problems.append(
+                Problem(path, line, f"{name} has the same title as {titles[title.lower()]}.")
+            )
+        titles.setdefault(title.lower(), name)
+        refs = source_refs(response)
+        if not refs:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{name} does not say where it comes from. Add "
+                    "metadata: sources: with a document and section from data/sources.yml.",
+                )
+            )
+        else:
+            try:
+                check_refs(refs, registry)
+            except ValueError as error:
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"{name} names a source that is not in data/sources.yml ({error}).",
+                    )
+                )
+
+    for name, text, path in texts:
+        line = _line_of(path, f"{name}:")
+        grade = textstat.flesch_kincaid_grade(text)
+        if grade > MAX_READING_GRADE:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{name} reads at school grade {grade:.1f}; the most is "
+                    f"{MAX_READING_GRADE:g}. Use shorter sentences and simpler words.",
+                )
+            )
+        if BARE_YES_OR_NO.match(text):
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{name} starts with yes or no, which contradicts a question asked "
+                    'the other way round. Start with the fact instead: "You can eat and '
+                    'drink as usual."',
+                )
+            )
+        words = word_count(text)
+        if words > MAX_ANSWER_WORDS:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{name} has {words} words; the most is {MAX_ANSWER_WORDS} "
+                    "(one phone screen). Shorten it or split the topic.",
+                )
+            )
+
+    topics = {intent[len("faq/") :] for intent in examples if intent.startswith("faq/")}
+    answered = {name[len("utter_faq/") :] for name in answers}
+    for topic in sorted(topics - answered):
+        path = examples[f"faq/{topic}"][0][1]
+        problems.append(
+            Problem(
+                path,
+                _line_of(path, f"faq/{topic}"),
+                f"topic {topic} has questions but no answer "
+                f"(add utter_faq/{topic} under responses).",
+            )
+        )
+    for topic in sorted(answered - topics):
+        path = answers[f"utter_faq/{topic}"][1]
+        problems.append(
+            Problem(
+                path,
+                _line_of(path, f"utter_faq/{topic}:"),
+                f"answer utter_faq/{topic} has no example questions (add intent faq/{topic}).",
+            )
+        )
+    for intent, found in sorted(examples.items()):
+        needed = MIN_FAQ_EXAMPLES if intent.startswith("faq/") else MIN_TRAINING_EXAMPLES
+        if len(found) < needed:
+            path = found[0][1]
+            problems.append(
+                Problem(
+                    path,
+                    _line_of(path, f"intent: {intent}"),
+                    f"{intent} has {len(found)} example "
+                    f"questions; it needs at least {needed}, in patients' own words: short, long "
+                    "with context first, with typos, two-part, in lay words.",
+                )
+            )
+
+    owners: dict[str, set] = defaultdict(set)
+    where: dict[str, Path] = {}
+    for intent, found in examples.items():
+        for example, path in found:
+            owners[example.lower()].add(intent)
+            where.setdefault(example.lower(), path)
+    for example, intents in sorted(owners.items()):
+        if len(intents) > 1:
+            path = where[example]
+            problems.append(
+                Problem(
+                    path,
+                    _line_of(path, example),
+                    f'the question "{example}" is under more than one '
+                    f"topic ({', '.join(sorted(intents))}). Keep it under one.",
+                )
+            )
+
+    problems += _copied_runs(domain_file.parent)
+    return problems
+
+
+def _copied_runs(content_root: Path) -> list[Problem]:
+    runs = list(copied_runs(content_root, load_fingerprints()))
+    if not runs:
+        return []
+    return [
+        Problem(
+            content_root,
+            None,
+            "some words are copied from the source documents. "
+            "Say it in your own words:\n" + "\n".join(runs),
+        )
+    ]
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description="Check the assistant's answers and example questions."
+    )
+    parser.add_argument("--nlu-dir", type=Path, default=NLU_DIR)
+    parser.add_argument("--domain", type=Path, default=DOMAIN_FILE)
+    args = parser.parse_args(argv)
+    problems = check(args.nlu_dir, args.domain)
+    if not problems:
+        print("The content is ready: every check passed.")
+        return 0
+    print(f"{len(problems)} thing(s) to fix before this goes live:\n")
+    for problem in problems:
+        print(f"- {problem}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

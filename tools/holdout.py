@@ -1,0 +1,256 @@
+"""Accuracy on held-out patient questions (tests/nlu_holdout.yml), two-part questions
+(tests/data/faq_two_part.yml) and, as counts only, the sealed sets (tests/data/faq_sealed*.yml).
+
+A question gets the right answer when the final intent (after the fallback classifier, the
+FAQ confidence gate and retrieval) is the expected one and, for FAQ questions, the answer
+given first is the expected one. A "Did you mean" offer is not a right answer; it is counted
+apart, with how often the right topic was among the buttons.
+
+    python -m tools.holdout --model models/assistant-<hash>.tar.gz
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.content import HOLDOUT_FILE, PROJECT_ROOT
+from core.names import CHECK_INTENT, CLARIFY_INTENT, READING_KEY, RED_FLAG_INTENT, RED_FLAGS_KEY
+
+TWO_PART_FILE = PROJECT_ROOT / "tests" / "data" / "faq_two_part.yml"
+# Written blind by helpers who saw only the answers; counted, never printed, never trained on.
+# Set 2 was added when part of set 1 had been seen in a debug log (issue 14's second note).
+SEALED_FILES = tuple(
+    PROJECT_ROOT / "tests" / "data" / name for name in ("faq_sealed.yml", "faq_sealed_2.yml")
+)
+
+FAQ = "faq"
+OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass
+class Prediction:
+    text: str
+    expected: str  # "greet" or "faq/<answer>"
+    intent: str  # final intent, e.g. "faq" or "nlu_fallback"
+    answer: str  # "faq/<answer>" when intent is faq, else the intent
+    confidence: float
+    best_faq: str  # the response selector's top answer, even when not used
+    escalated: bool  # the red-flag detector put an escalation first
+    answers: list[str] = field(default_factory=list)  # "faq/<topic>" of every answer given
+    suggestions: list[str] = field(default_factory=list)  # "faq/<topic>" offered as "Did you mean"
+    after_asking: str = ""  # what a clarifying question, asked first, leads to
+
+    @property
+    def rephrase(self) -> bool:
+        """The bare "please rephrase": nothing understood and nothing offered."""
+        return self.intent == "nlu_fallback" and not self.suggestions and not self.escalated
+
+    @property
+    def intent_correct(self) -> bool:
+        return (
+            self.escalated
+            if self.expected == RED_FLAG_INTENT
+            else self.intent == self.expected.split("/")[0]
+        )
+
+    @property
+    def answer_correct(self) -> bool:
+        return self.escalated if self.expected == RED_FLAG_INTENT else self.answer == self.expected
+
+
+def load_holdout(path: Path = HOLDOUT_FILE) -> list[tuple[str, str]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(m.get("text"), m.get_full_intent()) for m in data.intent_examples]
+
+
+def final_answer(parse: dict[str, Any]) -> tuple:
+    """(intent, answer key, confidence, top FAQ answer, escalated, answers given, topics offered,
+    asked first) for one parse result.
+
+    After an escalation the question is still answered as it was understood, so
+    intent and answer are the ones the message had before the red-flag override.
+    """
+    intent = parse["intent"]["name"]
+    escalated = intent == RED_FLAG_INTENT
+    verdict = ((parse.get(RED_FLAGS_KEY) or {}).get("verdict") or {}).get("action")
+    reading = parse.get(READING_KEY) or {}
+    suggestions = [f"{FAQ}/{topic}" for topic in reading.get("suggestions") or []]
+    response = parse["response_selector"][FAQ]["response"]
+    best_faq = f"{response['intent_response_key']} {response['confidence']:.2f}"
+    # The clarifying question (whose sign, and now?) comes first; the question is answered
+    # after it (action_resolve_sign_owner). Counted apart, never as a right answer.
+    if verdict == "clarify" and intent == CLARIFY_INTENT:
+        original = parse[RED_FLAGS_KEY]["original_intent"]
+        answer = response["intent_response_key"] if original == FAQ else original
+        return intent, intent, 1.0, best_faq, False, [], [], answer
+    # A report that also asks a question gets its answer (action_answer_question_in_report),
+    # with the symptom check offered; a report that asks no FAQ question starts the check.
+    if escalated or (verdict == "check" and intent == CHECK_INTENT):
+        intent = parse[RED_FLAGS_KEY]["original_intent"]
+        if intent != FAQ:
+            suggestions = []
+    if intent != FAQ:
+        return (
+            intent,
+            intent,
+            parse["intent"]["confidence"],
+            best_faq,
+            escalated,
+            [],
+            suggestions,
+            "",
+        )
+    answers = [response["intent_response_key"]] + [
+        f"{FAQ}/{topic}" for topic in (reading.get("answers") or [])[1:]
+    ]
+    key = response["intent_response_key"]
+    return intent, key, response["confidence"], best_faq, escalated, answers, suggestions, ""
+
+
+async def _predict(model: str, examples: list[tuple[str, str]]) -> list[Prediction]:
+    from rasa.core.agent import load_agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    agent = await load_agent(model_path=model)
+    predictions = []
+    for text, expected in examples:
+        predictions.append(
+            Prediction(text, expected, *final_answer(await agent.parse_message(text)))
+        )
+    return predictions
+
+
+def predict(model: str, examples: list[tuple[str, str]] | None = None) -> list[Prediction]:
+    return asyncio.run(_predict(model, examples or load_holdout()))
+
+
+def rates(predictions: list[Prediction]) -> dict[str, str]:
+    """Counts that need no message shown: safe to print for the sealed set."""
+    total = max(len(predictions), 1)
+    faq = [p for p in predictions if p.expected.startswith(FAQ + "/")]
+    off_topic = [p for p in predictions if p.expected == OUT_OF_SCOPE]
+    offered = [p for p in faq if p.suggestions and not p.answer_correct]
+
+    def share(part: int, whole: int) -> str:
+        return f"{part}/{whole} ({part / max(whole, 1):.1%})"
+
+    return {
+        "right answer overall": share(sum(p.answer_correct for p in predictions), len(predictions)),
+        "FAQ right answer": share(sum(p.answer_correct for p in faq), len(faq)),
+        "FAQ 'did you mean' offered": share(len(offered), len(faq)),
+        "  ... with the right topic among the buttons": share(
+            sum(p.expected in p.suggestions for p in offered), len(offered)
+        ),
+        "FAQ asked 'whose sign?' first, then right answer": share(
+            sum(p.intent == CLARIFY_INTENT and p.after_asking == p.expected for p in faq), len(faq)
+        ),
+        "FAQ bare 'please rephrase'": share(sum(p.rephrase for p in faq), len(faq)),
+        "FAQ wrong answer given": share(
+            sum(p.intent == FAQ and not p.answer_correct for p in faq), len(faq)
+        ),
+        "off-topic declined": share(
+            sum(p.intent == OUT_OF_SCOPE for p in off_topic), len(off_topic)
+        ),
+        "off-topic given an FAQ answer": share(
+            sum(p.intent == FAQ for p in off_topic), len(off_topic)
+        ),
+        "all bare 'please rephrase'": share(sum(p.rephrase for p in predictions), total),
+    }
+
+
+def report(predictions: list[Prediction], show_misses: bool = True) -> str:
+    lines = [f"questions: {len(predictions)}"] + [
+        f"{name}: {value}" for name, value in rates(predictions).items()
+    ]
+    misses = [p for p in predictions if not p.answer_correct]
+    if misses and show_misses:
+        lines.append("misses:")
+        lines += [
+            f"  {p.text!r}: expected {p.expected}, got {p.answer} ({p.confidence:.2f}; top FAQ {p.best_faq}"
+            + (f"; offered {', '.join(p.suggestions)}" if p.suggestions else "")
+            + ")"
+            for p in misses
+        ]
+    return "\n".join(lines)
+
+
+def load_multi(path: Path) -> list[tuple[str, list[str]]]:
+    """(message, expected answers) from a file of items: {text, topics | expect}."""
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        items = (yaml.safe_load(handle) or {}).get("items") or []
+    result = []
+    for item in items:
+        expected = item.get("topics") or item.get("expect")
+        expected = expected if isinstance(expected, list) else [expected]
+        result.append((item["text"], [e if e == OUT_OF_SCOPE else f"{FAQ}/{e}" for e in expected]))
+    return result
+
+
+def two_part_report(model: str, items: list[tuple[str, list[str]]], show: bool = True) -> str:
+    predictions = predict(model, [(text, expected[0]) for text, expected in items])
+    both = sum(
+        set(expected) <= set(p.answers)
+        for p, (_, expected) in zip(predictions, items, strict=False)
+    )
+    one = sum(
+        bool(set(expected) & set(p.answers))
+        for p, (_, expected) in zip(predictions, items, strict=False)
+    )
+    wrong = sum(
+        bool(set(p.answers) - set(expected))
+        for p, (_, expected) in zip(predictions, items, strict=False)
+    )
+    lines = [
+        f"two-part questions: {len(items)}",
+        f"both answered: {both}/{len(items)}; at least one: {one}/{len(items)}; "
+        f"an answer to neither part given: {wrong}",
+    ]
+    if show:
+        lines += [
+            f"  {text!r}: expected {expected}, got {p.answers or p.answer}"
+            for p, (text, expected) in zip(predictions, items, strict=False)
+            if not set(expected) <= set(p.answers)
+        ]
+    return "\n".join(lines)
+
+
+def sealed_report(model: str, path: Path) -> str:
+    """Counts only: the sealed messages are never printed, so nobody tunes on them."""
+    items = load_multi(path)
+    single = [(text, expected[0]) for text, expected in items if len(expected) == 1]
+    multi = [(text, expected) for text, expected in items if len(expected) > 1]
+    lines = [f"== sealed set {path.name} (counts only) =="]
+    lines += [f"{name}: {value}" for name, value in rates(predict(model, single)).items()]
+    if multi:
+        lines.append(two_part_report(model, multi, show=False))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    args = parser.parse_args()
+    print("== held-out questions (tests/nlu_holdout.yml) ==")
+    print(report(predict(args.model)))
+    print("== two-part questions (tests/data/faq_two_part.yml) ==")
+    print(two_part_report(args.model, load_multi(TWO_PART_FILE)))
+    for path in SEALED_FILES:
+        print(sealed_report(args.model, path))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the action server, the Rasa server and the clinic web page in the foreground;
+# Ctrl-C (or any one of them stopping) stops them all. Usage: tools/run_servers.sh MODEL_FILE
+# SERVERS picks which to start (default "actions rasa web"; "rasa" adds one more Rasa server
+# to a shared PostgreSQL tracker store and Redis lock store).
+set -uo pipefail
+servers=" ${SERVERS:-actions rasa web} "
+# Every setting not in the environment takes its default from settings.env (its one home).
+while IFS= read -r line; do
+  [[ $line =~ ^([A-Z_]+)=(.*)$ ]] || continue
+  name=${BASH_REMATCH[1]}
+  [ -n "${!name+x}" ] || export "$name=$(eval "echo \"${BASH_REMATCH[2]}\"")"
+done < "$(dirname "$0")/../settings.env"
+# No usage data leaves the machine, whatever the environment says.
+export RASA_TELEMETRY_ENABLED=false
+model=${1:?usage: run_servers.sh MODEL_FILE}
+bin=${VENV:-.venv}/bin
+web_bin=${WEB_VENV:-.venv-web}/bin  # the web server has its own environment (webapp/requirements.txt)
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  kill "${pids[@]}" 2>/dev/null
+  wait
+}
+trap stop INT TERM EXIT
+
+mkdir -p var
+# Browsers may call the Rasa server only from the clinic's page (space-separated origins).
+cors_origins=${CORS_ORIGINS:-"http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT"}
+if [[ $servers == *" actions "* ]]; then
+  "$bin/python" -m actions.server &
+  pids+=($!)
+fi
+if [[ $servers == *" rasa "* ]]; then
+  # rasa run; its HTTP API stays off unless RASA_API_TOKEN is set, and then needs the token.
+  "$bin/python" -m rasa_addons run --model "$model" --port "$RASA_PORT" \
+    --credentials "${CREDENTIALS_FILE:-credentials.yml}" --endpoints "${ENDPOINTS_FILE:-endpoints.yml}" --cors $cors_origins &
+  pids+=($!)
+fi
+if [[ $servers == *" web "* ]]; then
+  "$web_bin/python" -m webapp.server &
+  pids+=($!)
+fi
+dashboard="on http://localhost:$WEB_PORT/nurse"
+[ -n "${NURSE_TOKEN:-}" ] || dashboard="off (set NURSE_TOKEN to turn it on)"
+echo "Started:$servers(action server on :$ACTION_PORT, Rasa server on :$RASA_PORT with REST and socket.io," \
+  "clinic page with the chat on http://localhost:$WEB_PORT/, nurses' dashboard $dashboard)." \
+  "Ctrl-C stops them all."
+wait -n
