@@ -17,9 +17,9 @@ $(foreach setting,$(SETTINGS),$(eval $(firstword $(subst =, ,$(setting))) ?= $(p
 export $(SETTING_NAMES)
 
 RASA := $(VENV)/bin/rasa
+PYTHON_VENV := $(VENV)/bin/python
 # Rasa with this project's fixes installed (rasa_addons/remote_action): for every command that serves.
 RASA_SERVING := $(PYTHON_VENV) -m rasa_addons
-PYTHON_VENV := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 WEB_PYTHON := $(WEB_VENV)/bin/python
 WEB_INSTALLED := $(WEB_VENV)/.installed

@@ -38,6 +38,7 @@ from core.triage.clarify import (
     SELF,
     SOMEONE,
     UNCLEAR,
+    answer_before_asking,
     check_answers,
     next_step,
     read_sign_owner,
@@ -83,6 +84,12 @@ def clarified_message(tracker: Tracker, form: str = FORM) -> dict[str, Any]:
             if event.get("event") == "user":
                 return {"text": event.get("text"), **(event.get("parse_data") or {})}
     return dict(tracker.latest_message or {})
+
+
+def _answer_unless_answered(dispatcher: CollectingDispatcher, clarified: Mapping[str, Any]) -> None:
+    """The clarified message's question, unless it was answered with the clarifying question."""
+    if not answer_before_asking(clarified):
+        answer_question_also_asked(dispatcher, clarified)
 
 
 def _has_faq_answer(message: Mapping[str, Any]) -> bool:
@@ -172,7 +179,7 @@ class ActionResolveSignOwner(Action):
                 verdict.get("if_confirmed_reasons") or [],
                 subject,
             )
-            answer_question_also_asked(dispatcher, clarified)
+            _answer_unless_answered(dispatcher, clarified)
             return events
 
         if step == CALM:
@@ -184,7 +191,7 @@ class ActionResolveSignOwner(Action):
                         rulebook,
                     )
                 )
-            answer_question_also_asked(dispatcher, clarified)
+            _answer_unless_answered(dispatcher, clarified)
             dispatcher.utter_message(
                 response="utter_sign_owner_past" if owner == PAST else "utter_sign_owner_general"
             )
@@ -196,9 +203,9 @@ class ActionResolveSignOwner(Action):
         already = outcome(answers, [], rulebook)
         if already.level in STOP_LEVELS:  # what they said is itself a reason to see a doctor soon
             send_escalation(dispatcher, already.level, already.reasons, subject)
-            answer_question_also_asked(dispatcher, clarified)
+            _answer_unless_answered(dispatcher, clarified)
             return events
-        answer_question_also_asked(dispatcher, clarified)
+        _answer_unless_answered(dispatcher, clarified)
         dispatcher.utter_message(response="utter_symptom_check_intro")
         return (
             events

@@ -13,14 +13,17 @@ from typing import Any
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from core.names import ANSWER_PREFIX, READING_KEY, RED_FLAGS_KEY
+from core.names import ANSWER_PREFIX, OWNER_SLOT, READING_KEY, RED_FLAGS_KEY
 from core.sources import load_registry, with_citation
+from core.triage.clarify import answer_before_asking
 from core.triage.messages import red_flag_reply
 from core.triage.rules import load_rulebook
 
 RED_FLAG_RESPONSE = "utter_red_flag"
 REPHRASE_RESPONSE = "utter_ask_rephrase"
 DID_YOU_MEAN_RESPONSE = "utter_did_you_mean"
+# The form's question for its one slot (domain.yml): whose sign, and is it happening now?
+ASK_SIGN_OWNER_RESPONSE = f"utter_ask_{OWNER_SLOT}"
 # Heads the second answer to a two-part question.
 ALSO_ASKED = "You also asked: {title}"
 
@@ -53,6 +56,17 @@ class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
                 reading["suggestions"], tracker, output_channel, **kwargs
             )
         message = await self._cited(utter_action, tracker, output_channel, **kwargs)
+        if message and utter_action == ASK_SIGN_OWNER_RESPONSE:
+            # The question the message asked is answered first (core/triage/clarify.py).
+            parse = tracker.latest_message.parse_data if tracker.latest_message else {}
+            first = (
+                answer_before_asking({"text": tracker.latest_message.text, **parse})
+                if parse
+                else None
+            )
+            answer = await self._cited(first, tracker, output_channel, **kwargs) if first else None
+            if answer and answer.get("text"):
+                message["text"] = f"{answer['text']}\n\n{message['text']}"
         answers = reading.get("answers") or []
         if message and utter_action == f"{ANSWER_PREFIX}{answers[0] if answers else ''}":
             # A two-part question: the other answer follows in its own bubble, with its source.

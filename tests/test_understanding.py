@@ -19,7 +19,8 @@ from tools.holdout import (
 )
 
 # Held-out questions: right answer at once, and at most this many bare "please rephrase".
-MIN_FAQ_RIGHT = 0.89
+# Measured 94.1% (348 of 370) once a question naming a sign got its answer with "whose sign?".
+MIN_FAQ_RIGHT = 0.92
 MAX_REPHRASE = 0.02
 # An answer to another topic: the costliest miss.
 MAX_FAQ_WRONG = 0.045
@@ -27,8 +28,8 @@ MIN_OFF_TOPIC_DECLINED = 0.88
 MIN_RIGHT_AFTER_ASKING = 0.6
 MIN_TWO_PART_BOTH = 0.7
 # The sealed sets, counted only: (file, FAQ right answers at least, off-topic answered at most).
-# Set 1 measured 84.1% and 0%, set 2 86.8% and 7.3% (off-topic questions written to share words).
-SEALED_FLOORS = [(SEALED_FILES[0], 0.81, 0.1), (SEALED_FILES[1], 0.84, 0.15)]
+# Set 1 measured 84.8% and 0%, set 2 88.0% and 7.3% (off-topic questions written to share words).
+SEALED_FLOORS = [(SEALED_FILES[0], 0.82, 0.1), (SEALED_FILES[1], 0.85, 0.15)]
 
 
 def _share(predicate, predictions) -> float:
@@ -49,13 +50,16 @@ def test_held_out_questions_get_the_right_answer(held_out):
     assert wrong <= MAX_FAQ_WRONG, report(held_out)
 
 
-def test_a_clarifying_question_mostly_leads_to_the_answer_asked_for(held_out):
-    """After "whose sign?" the question is answered as first understood; that reading can be
-    wrong like any other (actions: tests/test_clarify_actions.py)."""
-    asked = [p for p in held_out if p.intent == CLARIFY_INTENT and p.expected.startswith(FAQ + "/")]
-    assert _share(lambda p: p.after_asking == p.expected, asked) >= MIN_RIGHT_AFTER_ASKING, report(
-        asked
-    )
+def test_a_clarifying_question_mostly_comes_with_the_answer_asked_for(held_out):
+    """A question that names a sign without saying whose gets "whose sign?" too: with its
+    answer (core/triage/clarify.py), or, when the sign could be an emergency, before it. Either
+    way the question is answered as first understood, which can be wrong like any other reading
+    (actions: tests/unit/test_clarify_actions.py)."""
+    faq = [p for p in held_out if p.expected.startswith(FAQ + "/")]
+    asked = [p for p in faq if p.asked_with_answer or p.intent == CLARIFY_INTENT]
+    assert asked, "held-out questions that name a sign get the clarifying question"
+    right = _share(lambda p: p.expected in (p.answer, p.after_asking), asked)
+    assert right >= MIN_RIGHT_AFTER_ASKING, report(asked)
 
 
 def test_off_topic_questions_get_the_honest_decline(held_out):

@@ -21,6 +21,7 @@ from typing import Any
 
 from core.content import HOLDOUT_FILE, PROJECT_ROOT
 from core.names import CHECK_INTENT, CLARIFY_INTENT, READING_KEY, RED_FLAG_INTENT, RED_FLAGS_KEY
+from core.triage.clarify import answer_before_asking
 
 TWO_PART_FILE = PROJECT_ROOT / "tests" / "data" / "faq_two_part.yml"
 # Written blind by helpers who saw only the answers; counted, never printed, never trained on.
@@ -45,6 +46,7 @@ class Prediction:
     answers: list[str] = field(default_factory=list)  # "faq/<topic>" of every answer given
     suggestions: list[str] = field(default_factory=list)  # "faq/<topic>" offered as "Did you mean"
     after_asking: str = ""  # what a clarifying question, asked first, leads to
+    asked_with_answer: bool = False  # the clarifying question came with the answer
 
     @property
     def rephrase(self) -> bool:
@@ -73,7 +75,7 @@ def load_holdout(path: Path = HOLDOUT_FILE) -> list[tuple[str, str]]:
 
 def final_answer(parse: dict[str, Any]) -> tuple:
     """(intent, answer key, confidence, top FAQ answer, escalated, answers given, topics offered,
-    asked first) for one parse result.
+    asked first[, asked with the answer]) for one parse result.
 
     After an escalation the question is still answered as it was understood, so
     intent and answer are the ones the message had before the red-flag override.
@@ -85,8 +87,13 @@ def final_answer(parse: dict[str, Any]) -> tuple:
     suggestions = [f"{FAQ}/{topic}" for topic in reading.get("suggestions") or []]
     response = parse["response_selector"][FAQ]["response"]
     best_faq = f"{response['intent_response_key']} {response['confidence']:.2f}"
-    # The clarifying question (whose sign, and now?) comes first; the question is answered
-    # after it (action_resolve_sign_owner). Counted apart, never as a right answer.
+    # The clarifying question (whose sign, and now?) comes with the answer when the message asks
+    # an FAQ question (core/triage/clarify.py): that is an answer given. Otherwise the question
+    # comes first and the answer after it (action_resolve_sign_owner): counted apart, never as a
+    # right answer.
+    if verdict == "clarify" and intent == CLARIFY_INTENT and answer_before_asking(parse):
+        key = response["intent_response_key"]
+        return FAQ, key, response["confidence"], best_faq, False, [key], [], "", True
     if verdict == "clarify" and intent == CLARIFY_INTENT:
         original = parse[RED_FLAGS_KEY]["original_intent"]
         answer = response["intent_response_key"] if original == FAQ else original
@@ -151,6 +158,9 @@ def rates(predictions: list[Prediction]) -> dict[str, str]:
         "FAQ 'did you mean' offered": share(len(offered), len(faq)),
         "  ... with the right topic among the buttons": share(
             sum(p.expected in p.suggestions for p in offered), len(offered)
+        ),
+        "FAQ right answer, with 'whose sign?' after it": share(
+            sum(p.asked_with_answer and p.answer_correct for p in faq), len(faq)
         ),
         "FAQ asked 'whose sign?' first, then right answer": share(
             sum(p.intent == CLARIFY_INTENT and p.after_asking == p.expected for p in faq), len(faq)

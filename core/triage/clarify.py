@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from core.names import CLARIFY_INTENT, FAQ_INTENT, RED_FLAGS_KEY
+from core.retrieval.questions import asks, parts
 from core.triage.rules import load_rulebook
-from core.triage.symptom_check import read_answers
+from core.triage.symptom_check import STOP_LEVELS, read_answers
 
 SELF = "self"  # happening to the writer now
 OTHER = "other"  # happening now to the person they are asking for
@@ -187,3 +189,25 @@ def sex_of(subject: Mapping[str, Any] | None, red_flags: Mapping[str, Any]) -> s
     if pronoun not in ("he", "she") or not reported & DISCHARGE_SIGNS:
         return None
     return "male" if pronoun == "he" else "female"
+
+
+def answer_before_asking(parse: Mapping[str, Any]) -> str | None:
+    """The FAQ answer (its response name) to give just before the clarifying question, if any.
+
+    "Could the medicines with my infusion cause nipple leaking?" names a sign without saying
+    whose it is, and asks a question the assistant can answer. The patient came for the answer:
+    she gets it at once, and the clarifying question follows in the same reply. Not when the
+    sign, if it is hers and current, would be a reason to see a doctor soon or to call for help
+    (bloody discharge, a lump, swelling after the dye): then the question comes alone and first,
+    and the answer after the escalation (action_resolve_sign_owner)."""
+    red_flags = parse.get(RED_FLAGS_KEY) or {}
+    if (parse.get("intent") or {}).get("name") != CLARIFY_INTENT:
+        return None
+    if red_flags.get("original_intent") != FAQ_INTENT:
+        return None
+    if (red_flags.get("verdict") or {}).get("if_confirmed_level") in STOP_LEVELS:
+        return None
+    if not any(asks(part) for part in parts(parse.get("text") or "")):
+        return None
+    selected = ((parse.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
+    return selected.get("utter_action") or None

@@ -19,6 +19,7 @@ from actions.escalation import (
 from actions.sign_owner_form import ActionResolveSignOwner, ValidateSignOwnerForm
 from actions.symptom_check_form import ValidateSymptomCheckForm
 from core.paths import PROJECT_ROOT
+from core.triage.clarify import answer_before_asking
 from core.triage.rules import load_rulebook
 
 ROOT = PROJECT_ROOT
@@ -399,18 +400,35 @@ def test_a_general_question_is_told_why_the_sign_matters(dispatcher, domain):
     assert responses(dispatcher) == ["utter_sign_owner_general"]
 
 
-def test_a_question_in_the_clarified_message_is_answered_too(dispatcher, domain):
+def test_a_question_in_the_clarified_message_is_answered_after_the_escalation(dispatcher, domain):
+    """A sign that would be urgent if current: the clarifying question came alone and first."""
     clarified = user(
         "i had bloody discharge, how long does a ductogram take?",
         "clarify_symptom",
         {**BLOODY_UNSURE["parse_data"]["red_flags"], "original_intent": "faq"},
         faq_answer="utter_faq/ductogram_duration",
     )
+    assert answer_before_asking(clarified["parse_data"]) is None
     resolve(asked(clarified, user("yes me", "affirm")), "self", dispatcher, domain)
     assert triage_payloads(dispatcher)[0]["level"] == "urgent"
     assert (
         dispatcher.messages[-1]["response"] == "utter_faq/ductogram_duration"
     )  # after the escalation
+
+
+def test_a_question_answered_with_the_clarifying_question_is_not_answered_again(dispatcher, domain):
+    """A sign that would not need a doctor soon (leaking, if current, starts the symptom check):
+    the answer came with the clarifying question (rasa_addons/nlg.py)."""
+    clarified = user(
+        "could the premeds with my ivig cause nipple leaking?",
+        "clarify_symptom",
+        red_flags({"action": "clarify", "if_confirmed_level": None}, original_intent="faq"),
+        faq_answer="utter_faq/infusion_other_medicines",
+    )
+    assert answer_before_asking(clarified["parse_data"]) == "utter_faq/infusion_other_medicines"
+    resolve(asked(clarified, user("no, it was in the past", "deny")), "past", dispatcher, domain)
+    assert "utter_faq/infusion_other_medicines" not in responses(dispatcher)
+    assert responses(dispatcher) == ["utter_sign_owner_past"]
 
 
 # --- the symptom check's start (check_symptoms from the detector) ----------------------------

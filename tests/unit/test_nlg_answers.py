@@ -81,3 +81,50 @@ def test_plain_rephrase_when_nothing_to_offer(nlg):
         nlg, "utter_ask_rephrase", {"answers": [], "suggestions": [], "how": "none"}
     )
     assert "Could you ask another way?" in message["text"] and not message.get("buttons")
+
+
+# --- the clarifying question, with the answer to the question asked ---------------------------
+
+
+def _clarify_parse(if_confirmed_level: str | None, original_intent: str = "faq") -> dict:
+    return {
+        "red_flags": {
+            "original_intent": original_intent,
+            "verdict": {"action": "clarify", "if_confirmed_level": if_confirmed_level},
+        },
+        "response_selector": {
+            "faq": {"response": {"utter_action": "utter_faq/infusion_other_medicines"}}
+        },
+    }
+
+
+def _ask(nlg, text: str, parse: dict) -> dict:
+    tracker = DialogueStateTracker.from_events("nlg-test", [])
+    tracker.update(
+        UserUttered(text, {"name": "clarify_symptom", "confidence": 1.0}, parse_data=parse)
+    )
+    return asyncio.run(nlg.generate("utter_ask_sign_owner", tracker, "rest"))
+
+
+def test_a_question_that_names_a_sign_gets_its_answer_with_the_clarifying_question(nlg):
+    question = "Could the premeds with my IVIG cause nipple leaking?"
+    message = _ask(nlg, question, _clarify_parse(None))
+    answer = faq_responses()["utter_faq/infusion_other_medicines"]["text"].strip()
+    ask = nlg.responses["utter_ask_sign_owner"][0]
+    assert message["text"].startswith(answer) and "\nSource: " in message["text"]
+    assert message["text"].endswith("\n\n" + ask["text"])
+    assert message["buttons"] == ask["buttons"]
+
+
+@pytest.mark.parametrize(
+    "text, level, original",
+    [
+        ("my throat is swelling after the dye, is that normal?", "emergency", "faq"),  # ask first
+        ("I had a lump, is that why they want a ductogram?", "urgent", "faq"),  # ask first
+        ("bloody discharge", "urgent", "faq"),  # asks nothing
+        ("Could the premeds with my IVIG cause nipple leaking?", "urgent", "out_of_scope"),
+    ],
+)
+def test_the_clarifying_question_comes_alone_otherwise(nlg, text, level, original):
+    message = _ask(nlg, text, _clarify_parse(level, original))
+    assert message["text"] == nlg.responses["utter_ask_sign_owner"][0]["text"]

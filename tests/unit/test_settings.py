@@ -1,5 +1,6 @@
 """Each server setting's default lives in settings.env only; the environment overrides it."""
 
+import os
 import subprocess
 
 import pytest
@@ -51,3 +52,20 @@ def test_no_other_file_repeats_a_default(default):
         name for name in code if default in (PROJECT_ROOT / name).read_text(errors="replace")
     ]
     assert repeating == [], f"{default} belongs in {SETTINGS_FILE.name} only"
+
+
+def test_the_makefiles_rasa_command_is_complete(tmp_path):
+    """RASA_SERVING once expanded to "-m rasa_addons" (a variable used before it was set):
+    make ran "-m ..." as an ignored command and the conversation tests were silently skipped."""
+    show = tmp_path / "show.mk"
+    show.write_text(
+        f"include {PROJECT_ROOT / 'Makefile'}\nshow:\n\t@echo '$(RASA_SERVING)|$(RASA)'\n"
+    )
+    shown = subprocess.run(
+        ["make", "-s", "-f", str(show), "show"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    serving, rasa = shown.stdout.strip().split("|")
+    venv = os.environ.get("VENV", ".venv")
+    assert (serving, rasa) == (f"{venv}/bin/python -m rasa_addons", f"{venv}/bin/rasa"), (
+        shown.stdout
+    )
