@@ -109,7 +109,7 @@ test-python: $(MODEL) $(WIDGET) $(WEB_INSTALLED) browser scale-services ## pytes
 
 # Two Rasa servers sharing one PostgreSQL tracker store and one Redis lock store
 # (tests/test_scale.py, also part of test-python).
-test-scale: $(MODEL) scale-services ## two Rasa servers on one PostgreSQL store and one Redis lock store
+test-scale: $(MODEL) $(WEB_INSTALLED) scale-services ## two Rasa servers on one PostgreSQL store and one Redis lock store
 	$(PYTHON_VENV) -m pytest tests/test_scale.py
 
 # Conversation tests: every test_*.yml story under tests/ must be followed exactly.
@@ -129,7 +129,7 @@ evaluate: $(MODEL) ## held-out, two-part and sealed questions; red flags; cross-
 	  $(PYTHON_VENV) -m tools.cross_validation $(RESULTS_DIR)/cross_validation; fi
 
 # Speed targets are measured here, not asserted in timed tests.
-bench: $(INSTALLED) ## speed and memory of the real servers, next to a rasa init baseline
+bench: $(INSTALLED) $(WEB_INSTALLED) ## speed and memory of the real servers, next to a rasa init baseline
 	$(PYTHON_VENV) -m bench.serving
 
 # Re-resolve every pin after editing requirements.txt.
