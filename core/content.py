@@ -6,6 +6,7 @@ Used by the tests; kept free of Rasa imports so it stays fast and simple.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,13 @@ def conversation_test_intents() -> set[str]:
 
 def word_count(text: str) -> int:
     return len(re.findall(r"\S+", text))
+
+
+@lru_cache(maxsize=1)
+def faq_titles() -> dict[str, str]:
+    """{"utter_faq/topic": its title}: the short question nurses and patients see for a topic
+    ("How long does the test take?"), edited with the answer in data/nlu/."""
+    return {
+        name: str((response.get("metadata") or {}).get("title") or "").strip()
+        for name, response in faq_responses().items()
+    }

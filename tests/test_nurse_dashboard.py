@@ -20,7 +20,7 @@ import requests
 from conftest import NURSE_TOKEN, PROJECT_ROOT, SCREENSHOT_DIR, RunningAssistant, triage_of
 from playwright.sync_api import expect
 
-from core.content import all_response_variants, faq_responses
+from core.content import all_response_variants, faq_responses, faq_titles
 from core.review.report import topic_name
 from webapp.store import ConversationStore
 
@@ -137,6 +137,7 @@ def test_every_figure_matches_what_happened(assistant, pilot_day):
 
     topics = {topic: int(count) for topic, count in table_rows(html, "topics-table")}
     assert topics == dict(pilot_day.answers)
+    assert set(topics) <= set(faq_titles().values()), "topics by their titles, not their keys"
 
     levels = {level: int(count) for level, count in table_rows(html, "escalation-levels")}
     assert levels == {
@@ -151,7 +152,9 @@ def test_every_figure_matches_what_happened(assistant, pilot_day):
         answer: (votes.count(True), votes.count(False))
         for answer, votes in pilot_day.ratings.items()
     }
-    assert {row[0]: (int(row[1]), int(row[2])) for row in ratings} == expected
+    assert {row[0]: (int(row[1]), int(row[2])) for row in ratings} == {
+        topic_name(answer): votes for answer, votes in expected.items()
+    }
     rates = [int(row[3].rstrip("%")) for row in ratings]
     assert rates == sorted(rates), "least helpful answers come first"
 

@@ -188,9 +188,10 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
 
     async def feedback_csv(request: web.Request) -> web.Response:
         start, end, report = await _report(request)
-        rows = [("answer", "helpful", "not_helpful", "helpful_rate")]
+        rows = [("answer", "topic", "helpful", "not_helpful", "helpful_rate")]
         rows += [
-            (r.answer, r.helpful, r.not_helpful, f"{r.helpful_rate:.2f}") for r in report.ratings
+            (r.answer, r.topic, r.helpful, r.not_helpful, f"{r.helpful_rate:.2f}")
+            for r in report.ratings
         ]
         return _csv(rows, f"feedback-{start}-to-{end}.csv")
 

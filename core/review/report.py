@@ -9,7 +9,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.names import FALLBACK_INTENT, FEEDBACK_SLOT, OUT_OF_SCOPE_INTENT
+from core.content import faq_titles
+from core.names import ANSWER_PREFIX, FALLBACK_INTENT, FEEDBACK_SLOT, OUT_OF_SCOPE_INTENT
 from core.review.masking import mask
 from core.review.ratings import answer_of
 from core.triage.messages import PAYLOAD_KEY
@@ -35,8 +36,14 @@ def _time(timestamp: float) -> str:
 
 
 def topic_name(answer: str) -> str:
-    """ "utter_faq/ductogram_what_is" -> "ductogram what is"."""
-    return answer.split("/", 1)[-1].replace("_", " ")
+    """A topic as nurses see it: its title ("What is a ductogram?"), not its key. An answer no
+    longer in data/nlu/ has no title: "utter_faq/ductogram_what_is" -> "ductogram what is"."""
+    return faq_titles().get(answer) or answer.split("/", 1)[-1].replace("_", " ")
+
+
+def _answer_note(utter_action: str) -> str:
+    """What a bot message was: an FAQ answer by its topic's title, anything else by its name."""
+    return topic_name(utter_action) if utter_action.startswith(ANSWER_PREFIX) else utter_action
 
 
 def _grouping_key(text: str) -> str:
@@ -55,6 +62,10 @@ class AnswerRating:
     answer: str
     helpful: int = 0
     not_helpful: int = 0
+
+    @property
+    def topic(self) -> str:
+        return topic_name(self.answer)
 
     @property
     def total(self) -> int:
@@ -224,7 +235,9 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, str]]:
                         "who": "Assistant",
                         "time": _time(event["timestamp"]),
                         "text": event["text"],
-                        "note": (event.get("metadata") or {}).get("utter_action") or "",
+                        "note": _answer_note(
+                            (event.get("metadata") or {}).get("utter_action") or ""
+                        ),
                     }
                 )
             triage = _triage(event)
@@ -242,7 +255,8 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, str]]:
                 {
                     "who": "Rating",
                     "time": _time(event["timestamp"]),
-                    "text": f"{'helpful' if value.get('helpful') else 'not helpful'}: {value.get('answer')}",
+                    "text": f"{'helpful' if value.get('helpful') else 'not helpful'}: "
+                    f"{topic_name(str(value.get('answer') or ''))}",
                     "note": "",
                 }
             )

@@ -2,10 +2,11 @@
 
 import pytest
 
+from core.content import faq_titles
 from core.review.charts import horizontal_bars, stacked_columns
 from core.review.masking import mask
 from core.review.ratings import last_answer, rating
-from core.review.report import build_report, transcript
+from core.review.report import build_report, topic_name, transcript
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ def test_report_counts_groups_and_orders():
     ]
     report = build_report(events)
     assert (report.conversations, report.messages) == (2, 3)  # the thumb is a rating, not a message
-    assert report.topics == [("ductogram what is", 1)]
+    assert report.topics == [("What is a ductogram?", 1)]  # its title, from data/nlu/
     [unanswered] = report.unanswered
     assert (unanswered.text, unanswered.count) == ("Capital of France?", 2)
     assert report.escalations_by_level == {"urgent": 1}
@@ -133,3 +134,32 @@ def test_charts_are_svg_with_titles_and_escape_labels():
     )
     assert columns.count('class="bar"') == 3
     assert horizontal_bars("x", []) == "" and stacked_columns("x", {}) == ""
+
+
+def test_topics_are_named_by_their_titles_not_their_keys():
+    assert (
+        topic_name("utter_faq/ductogram_duration") == faq_titles()["utter_faq/ductogram_duration"]
+    )
+    assert topic_name("utter_faq/ductogram_duration") != "ductogram duration"
+    assert topic_name("utter_faq/a_topic_since_removed") == "a topic since removed"
+
+
+def test_a_transcript_names_answers_and_ratings_by_their_topics_titles():
+    title = faq_titles()["utter_faq/ductogram_duration"]
+    events = [
+        {"event": "user", "timestamp": 1.0, "text": "how long is it", "parse_data": {}},
+        {
+            "event": "bot",
+            "timestamp": 2.0,
+            "text": "About an hour.",
+            "metadata": {"utter_action": "utter_faq/ductogram_duration"},
+        },
+        {
+            "event": "bot",
+            "timestamp": 3.0,
+            "text": "Hello!",
+            "metadata": {"utter_action": "utter_greet"},
+        },
+    ]
+    lines = transcript(events)
+    assert [line["note"] for line in lines if line["who"] == "Assistant"] == [title, "utter_greet"]
