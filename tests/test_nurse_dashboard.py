@@ -164,6 +164,43 @@ def test_every_figure_matches_what_happened(assistant, pilot_day):
     assert '<svg class="chart"' in html and "What is stored" in html
 
 
+def _conversation_links(html: str) -> list[str]:
+    table = re.search(r'<table id="conversations-table">.*?</table>', html, re.S).group(0)
+    return re.findall(r'href="/nurse/conversations/([^"]+)"', table)
+
+
+def test_lists_come_a_page_at_a_time_and_can_be_searched(assistant, pilot_day):
+    """A busy clinic's day must not make one endless page: conversations and unanswered
+    questions come a page at a time, and a search narrows both to what patients typed."""
+    listing = f"/nurse?from={today()}&to={today()}&per_page=2"
+    first = get(assistant, listing, headers=BEARER).text
+    total = figure(first, "conversations")
+    pages = -(-total // 2)
+    assert total >= len(pilot_day.conversations) >= 3
+    assert f"Page 1 of {pages} ({total} in all)" in first
+    seen = []
+    for number in range(1, pages + 1):
+        html = get(assistant, f"{listing}&page={number}", headers=BEARER).text
+        links = _conversation_links(html)
+        assert len(links) == (2 if number < pages else total - 2 * (pages - 1))
+        seen += links
+    assert len(seen) == len(set(seen)) == total, "every conversation on exactly one page"
+
+    found = get(assistant, f"{listing}&q=CAPITAL+france", headers=BEARER).text
+    [asked_it] = [
+        s
+        for s, said in pilot_day.conversations.items()
+        if any("capital of france" in m for m in said)
+    ]
+    assert [html_module.unescape(link) for link in _conversation_links(found)] == [asked_it]
+    assert [row[0] for row in table_rows(found, "unanswered-table")] == [
+        "what's the capital of france?"
+    ]
+    nothing = get(assistant, f"{listing}&q=zebra", headers=BEARER).text
+    assert "No conversation with these words in this period." in nothing
+    assert figure(nothing, "conversations") == total, "the figures stay those of the whole period"
+
+
 def test_unanswered_export_lists_every_question_with_time_and_conversation(assistant, pilot_day):
     reply = get(
         assistant, f"/nurse/export/unanswered.csv?from={today()}&to={today()}", headers=BEARER

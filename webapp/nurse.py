@@ -18,6 +18,7 @@ import time
 from aiohttp import web
 
 from core.review.charts import horizontal_bars, stacked_columns
+from core.review.pages import PER_PAGE, matching, paginate
 from core.review.report import build_report, transcript
 from webapp.settings import WebSettings
 from webapp.store import ConversationStore
@@ -100,6 +101,12 @@ def _timestamps(start: dt.date, end: dt.date) -> tuple[float, float]:
     return begin, finish
 
 
+def _number(request: web.Request, name: str, default: int) -> int:
+    """A whole number from the query; a missing or malformed one gives the default."""
+    value = request.query.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
 async def _off_the_event_loop(function, *args):
     # Database reads block; the chat widget's files are served from the same loop.
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
@@ -154,12 +161,27 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
 
     async def dashboard(request: web.Request) -> web.Response:
         start, end, report = await _report(request)
+        search = request.query.get("q", "").strip()[:200]
+        per_page = _number(request, "per_page", PER_PAGE)
         return render(
             "nurse_dashboard.html",
             PAGE_HEADERS,
             report=report,
             start=start,
             end=end,
+            search=search,
+            per_page=per_page,
+            # Searched by the words the patient typed, a page at a time.
+            conversations=paginate(
+                matching(report.conversation_list, search, lambda c: c["said"]),
+                _number(request, "page", 1),
+                per_page,
+            ),
+            unanswered=paginate(
+                matching(report.unanswered, search, lambda u: u.text),
+                _number(request, "unanswered_page", 1),
+                per_page,
+            ),
             topics_chart=stacked_columns("Answers given per day, by topic", report.topics_by_day),
             escalations_chart=horizontal_bars(
                 "Escalations by reason",

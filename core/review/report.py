@@ -86,7 +86,9 @@ class Report:
     escalations_by_level: dict[str, int]
     escalations_by_reason: list[tuple]  # [(reason id, reason in words, count)]
     ratings: list[AnswerRating]  # worst first
-    conversation_list: list[dict[str, Any]]  # [{"id", "started", "messages", "escalation"}]
+    # [{"id", "started", "messages", "escalation", "said"}]; "said": the patient's words, masked,
+    # for searching
+    conversation_list: list[dict[str, Any]]
 
 
 def _triage(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -181,6 +183,7 @@ def build_report(events: list[dict[str, Any]]) -> Report:
                 "started": _time(user_events[0]["timestamp"]),
                 "messages": len(user_events),
                 "escalation": worst_level,
+                "said": " ".join(mask(e.get("text") or "") for e in user_events),
             }
         )
 
