@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.safety import apologises_on_error
 from core.names import FAQ_INTENT, RED_FLAGS_KEY, SUBJECT_SLOT
 from core.names import OUT_OF_SCOPE_INTENT as OUT_OF_SCOPE
-from core.retrieval.questions import asks, parts
+from core.retrieval.decide import selected_answer
+from core.retrieval.questions import asks_a_question
 from core.triage.messages import escalation_reply
 from core.triage.rules import load_rulebook
 
@@ -34,13 +35,6 @@ def send_escalation(
     dispatcher.utter_message(json_message=reply["custom"])
 
 
-def asks_a_question(text: str | None) -> bool:
-    """A question mark, a part that opens with a question word, or a request to explain
-    (core.retrieval.questions). "My mum has some discharge from her nipple" asks nothing, though
-    the model may read it as an FAQ question: it gets no unasked answer."""
-    return any(asks(part) for part in parts(text or ""))
-
-
 # Under an answer to a question that came with a report: the symptom check, one tap away.
 CHECK_OFFER = [{"title": "Check my symptoms", "payload": "Check my symptoms"}]
 
@@ -54,11 +48,11 @@ def answer_question_also_asked(
     the model's own reading in red_flags.original_intent), with `buttons` under it. True when
     it answered."""
     red_flags = parse.get(RED_FLAGS_KEY) or {}
-    selected = ((parse.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
+    answer = selected_answer(parse)
     if not asks_a_question(parse.get("text")):
         return False
-    if red_flags.get("original_intent") == FAQ_INTENT and selected.get("utter_action"):
-        dispatcher.utter_message(response=selected["utter_action"], buttons=buttons or [])
+    if red_flags.get("original_intent") == FAQ_INTENT and answer:
+        dispatcher.utter_message(response=answer, buttons=buttons or [])
         return True
     if red_flags.get("original_intent") == OUT_OF_SCOPE:
         # "Which pill stops my nipple leaking?": the honest decline, never a near-miss answer.

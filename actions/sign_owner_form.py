@@ -29,6 +29,7 @@ from core.names import (
     STOP_INTENT,
     SUBJECT_SLOT,
 )
+from core.retrieval.decide import selected_answer
 from core.triage.clarify import (
     CALM,
     ESCALATE,
@@ -93,11 +94,8 @@ def _answer_unless_answered(dispatcher: CollectingDispatcher, clarified: Mapping
 
 
 def _has_faq_answer(message: Mapping[str, Any]) -> bool:
-    selected = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get(
-        "response"
-    ) or {}
     return (message.get("intent") or {}).get("name") == FAQ_INTENT and bool(
-        selected.get("utter_action")
+        selected_answer(message)
     )
 
 

@@ -59,11 +59,7 @@ class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         if message and utter_action == ASK_SIGN_OWNER_RESPONSE:
             # The question the message asked is answered first (core/triage/clarify.py).
             parse = tracker.latest_message.parse_data if tracker.latest_message else {}
-            first = (
-                answer_before_asking({"text": tracker.latest_message.text, **parse})
-                if parse
-                else None
-            )
+            first = answer_before_asking(parse) if parse else None
             answer = await self._cited(first, tracker, output_channel, **kwargs) if first else None
             if answer and answer.get("text"):
                 message["text"] = f"{answer['text']}\n\n{message['text']}"

@@ -14,8 +14,9 @@ and a message about something the documents do not cover (core/retrieval/scope.p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.names import ANSWER_PREFIX, FALLBACK_INTENT, FAQ_INTENT, OUT_OF_SCOPE_INTENT, READING_KEY  # noqa: F401
 from core.retrieval.index import Ranking
@@ -49,6 +50,12 @@ SECOND_MARGIN = 0.1
 SECOND_AGREE_SCORE = 0.2
 SECOND_AGREE_RANKS = 3
 MAX_ANSWERS = 2
+
+
+def selected_answer(parse: Mapping[str, Any]) -> str | None:
+    """The response (utter_faq/<topic>) the response selector picked for a parsed message."""
+    selection = ((parse.get("response_selector") or {}).get(FAQ) or {}).get("response") or {}
+    return selection.get("utter_action") or None
 
 
 @dataclass

@@ -73,3 +73,10 @@ def focus(text: str) -> str:
         return text
     keep = set(asking) | {max(asking[0] - 1, 0)}
     return " ".join(pieces[i] for i in sorted(keep))
+
+
+def asks_a_question(text: str | None) -> bool:
+    """A question mark, a part that opens with a question word, or a request to explain.
+    "My mum has some discharge from her nipple" asks nothing, though the model may read it as
+    an FAQ question: it gets no unasked answer."""
+    return any(asks(part) for part in parts(text or ""))

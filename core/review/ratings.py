@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from core.names import ANSWER_PREFIX as FAQ_RESPONSE_PREFIX
+from core.names import ANSWER_PREFIX
 
 HELPFUL_INTENTS = {"feedback_helpful", "affirm"}
 NOT_HELPFUL_INTENTS = {"feedback_not_helpful", "deny"}
@@ -16,7 +16,7 @@ def answer_of(event: dict[str, Any]) -> str | None:
     if event.get("event") != "bot":
         return None
     action = (event.get("metadata") or {}).get("utter_action") or ""
-    return action if action.startswith(FAQ_RESPONSE_PREFIX) else None
+    return action if action.startswith(ANSWER_PREFIX) else None
 
 
 def last_answer(events: Iterable[dict[str, Any]]) -> str | None:

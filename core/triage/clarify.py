@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.names import CLARIFY_INTENT, FAQ_INTENT, RED_FLAGS_KEY
-from core.retrieval.questions import asks, parts
+from core.retrieval.decide import selected_answer
+from core.retrieval.questions import asks_a_question
 from core.triage.rules import load_rulebook
 from core.triage.symptom_check import STOP_LEVELS, read_answers
 
@@ -207,7 +208,6 @@ def answer_before_asking(parse: Mapping[str, Any]) -> str | None:
         return None
     if (red_flags.get("verdict") or {}).get("if_confirmed_level") in STOP_LEVELS:
         return None
-    if not any(asks(part) for part in parts(parse.get("text") or "")):
+    if not asks_a_question(parse.get("text")):
         return None
-    selected = ((parse.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
-    return selected.get("utter_action") or None
+    return selected_answer(parse)

@@ -11,14 +11,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.escalation import (
-    ActionAnswerAfterRedFlag,
-    ActionAnswerQuestionInReport,
-    asks_a_question,
-)
+from actions.escalation import ActionAnswerAfterRedFlag, ActionAnswerQuestionInReport
 from actions.sign_owner_form import ActionResolveSignOwner, ValidateSignOwnerForm
 from actions.symptom_check_form import ValidateSymptomCheckForm
 from core.paths import PROJECT_ROOT
+from core.retrieval.questions import asks_a_question
 from core.triage.clarify import answer_before_asking
 from core.triage.rules import load_rulebook
 
