@@ -26,10 +26,12 @@ WEB_INSTALLED := $(WEB_VENV)/.installed
 
 # The model file is named after a hash of everything it is trained from, so
 # `make train` retrains only when the data, the config or our trained components' code changed
-# (--force then, as Rasa's own cache does not notice code). data/sources.yml, data/scope.yml and
-# data/red_flags.yml are read by the servers at start-up and need no training.
+# (--force then, as Rasa's own cache does not notice code). data/scope.yml is one: its anchors
+# are the subjects the tokenizer carries into a question. data/sources.yml and data/red_flags.yml
+# are read by the servers at start-up and need no training.
 MODEL_INPUTS := config.yml domain.yml $(sort $(shell find data/nlu data/rules data/stories -type f -name '*.yml')) \
-  $(sort $(wildcard rasa_addons/nlu/*.py)) core/retrieval/questions.py core/retrieval/index.py core/triage/language.py
+  $(sort $(wildcard rasa_addons/nlu/*.py)) core/retrieval/questions.py core/retrieval/scope.py data/scope.yml core/retrieval/index.py \
+  core/triage/language.py
 MODEL_NAME := assistant-$(shell sha256sum $(MODEL_INPUTS) | sha256sum | cut -c1-12)
 export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 

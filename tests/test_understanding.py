@@ -1,5 +1,6 @@
 """The trained model on questions it never saw (issue 14): held-out patient questions
-(tests/nlu_holdout.yml), two-part questions and the two sealed sets (counted only, never printed).
+(tests/nlu_holdout.yml), two-part questions, the blind dev set and the three sealed sets (counted
+only, never printed).
 
 The floors are the figures measured when they were set, less a small margin; the issue's
 targets (97% right answers, at most 2% "please rephrase") are not all met yet: see
@@ -9,6 +10,7 @@ import pytest
 
 from tools.holdout import (
     CLARIFY_INTENT,
+    DEV_FILE,
     FAQ,
     OUT_OF_SCOPE,
     SEALED_FILES,
@@ -19,7 +21,8 @@ from tools.holdout import (
 )
 
 # Held-out questions: right answer at once, and at most this many bare "please rephrase".
-# Measured 94.1% (348 of 370) once a question naming a sign got its answer with "whose sign?".
+# Measured 94.1% (348 of 370) once a question naming a sign got its answer with "whose sign?",
+# 94.9% (351) once a question was read with the subject it points back to.
 MIN_FAQ_RIGHT = 0.92
 MAX_REPHRASE = 0.02
 # An answer to another topic: the costliest miss.
@@ -28,8 +31,15 @@ MIN_OFF_TOPIC_DECLINED = 0.88
 MIN_RIGHT_AFTER_ASKING = 0.6
 MIN_TWO_PART_BOTH = 0.7
 # The sealed sets, counted only: (file, FAQ right answers at least, off-topic answered at most).
-# Set 1 measured 84.8% and 0%, set 2 88.0% and 7.3% (off-topic questions written to share words).
-SEALED_FLOORS = [(SEALED_FILES[0], 0.82, 0.1), (SEALED_FILES[1], 0.85, 0.15)]
+# Set 1 measured 84.8% and 0%, set 2 88.0% and 7.3% (off-topic questions written to share words);
+# with subjects carried (issue 14, fourth step) 86.2% and 3.3%, 88.0% and 12.2%, and set 3 92.4%
+# and 12.5%. The blind dev set, read for what fails, measured 90.2% and 5.1%.
+SEALED_FLOORS = [
+    (SEALED_FILES[0], 0.82, 0.1),
+    (SEALED_FILES[1], 0.85, 0.15),
+    (SEALED_FILES[2], 0.89, 0.15),
+    (DEV_FILE, 0.87, 0.1),
+]
 
 
 def _share(predicate, predictions) -> float:

@@ -20,7 +20,7 @@ from typing import Any
 
 from core.names import ANSWER_PREFIX, FALLBACK_INTENT, FAQ_INTENT, OUT_OF_SCOPE_INTENT, READING_KEY  # noqa: F401
 from core.retrieval.index import Ranking
-from core.retrieval.questions import focus, questions
+from core.retrieval.questions import focus, questions, with_subjects
 
 FAQ = FAQ_INTENT
 FALLBACK = FALLBACK_INTENT
@@ -91,7 +91,7 @@ def decide(
     if top_intent != FAQ or final_intent not in (FAQ, FALLBACK):
         return Decision(how="none")
     asked = questions(text)
-    by_part = [rank(part) for part in asked]  # each question part ranked once
+    by_part = [rank(part) for part in with_subjects(text, asked)]  # each part ranked once
     if final_intent == FAQ and selected:
         return Decision(
             answers=_in_order([selected] + _second_answer(selected, by_part, also_ranked), by_part)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from core.retrieval.scope import load_scope
+
 # Words that open a question in English, with or without the question mark patients skip.
 QUESTION_OPENERS = (
     "am|are|can|could|did|do|does|has|have|how|is|may|might|must|shall|should|was|were|what|"
@@ -61,10 +63,17 @@ def questions(text: str) -> list[str]:
     return asked or [text.strip()]
 
 
+def subjects(text: str) -> list[str]:
+    """What the text names of the documents' subjects ("ductogram", "prolactin"): data/scope.yml."""
+    return load_scope().subjects(text)
+
+
 def focus(text: str) -> str:
-    """What the classifier should read of a long message: its questions, and the sentence just
-    before the first one, which often names what "it" is ("Nobody explained the test. What is
-    it?"). Messages of one or two parts are read whole."""
+    """What the classifier should read of a long message: its questions, the sentence just
+    before the first one, which often says what "it" is ("Nobody explained the test. What is
+    it?"), and, when none of those names a subject, the last sentence before them that does
+    ("She wants a ductogram. I nodded. Got home, no clue. What is this test?").
+    Messages of one or two parts are read whole."""
     pieces = parts(text)
     asking = [
         i for i, part in enumerate(pieces) if asks(part) and len(part.split()) >= MIN_QUESTION_WORDS
@@ -72,7 +81,27 @@ def focus(text: str) -> str:
     if len(pieces) <= 2 or not asking:
         return text
     keep = set(asking) | {max(asking[0] - 1, 0)}
+    if not any(subjects(pieces[i]) for i in keep):
+        naming = [i for i in range(asking[-1]) if subjects(pieces[i])]
+        keep |= set(naming[-1:])
     return " ".join(pieces[i] for i in sorted(keep))
+
+
+def with_subjects(text: str, asked: list[str]) -> list[str]:
+    """Each question as retrieval should read it: one that names no subject ("and how do they
+    check it?") is read with the last subject named before it in the message ("prolactin")."""
+    read: list[str] = []
+    named: list[str] = []
+    position = 0
+    for part in asked:
+        start = text.find(part, position)
+        if start > position:
+            named = subjects(text[position:start]) or named
+        own = subjects(part)
+        read.append(part if own or not named else f"{named[-1]} {part}")
+        named = own or named
+        position = max(start, 0) + len(part)
+    return read
 
 
 def asks_a_question(text: str | None) -> bool:

@@ -19,6 +19,8 @@ SCOPE_FILE = data_file("SCOPE_FILE", "scope.yml")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019-][a-z0-9]+)*")
 
 
+# An anchor that opens with one of these ("the test", "this procedure") points back to a subject.
+POINTING_WORDS = frozenset({"the", "this", "that", "my", "her", "your"})
 # "not breastfeeding", "never had chemo": a negation this many words before an outside word.
 NEGATION_REACH = 2
 
@@ -45,20 +47,31 @@ class Phrase:
     def parse(cls, text: str) -> Phrase:
         return cls(tuple(str(text).lower().split()))
 
-    def found_in(self, words: Sequence[str], unless_negated: bool = False) -> bool:
+    def starts(self, words: Sequence[str], unless_negated: bool = False) -> list[int]:
+        """Where in `words` the phrase is found."""
         size = len(self.words)
-        return any(
-            all(_matches(p, w) for p, w in zip(self.words, words[i : i + size], strict=False))
+        return [
+            i
+            for i in range(len(words) - size + 1)
+            if all(_matches(p, w) for p, w in zip(self.words, words[i : i + size], strict=False))
             and not (
                 unless_negated and any(_negates(w) for w in words[max(0, i - NEGATION_REACH) : i])
             )
-            for i in range(len(words) - size + 1)
-        )
+        ]
+
+    def found_in(self, words: Sequence[str], unless_negated: bool = False) -> bool:
+        return bool(self.starts(words, unless_negated))
+
+    @property
+    def points_back(self) -> bool:
+        """ "the test", "my port": names a subject only by pointing back to one already named."""
+        return self.words[0] in POINTING_WORDS
 
 
 @dataclass(frozen=True)
 class Scope:
     anchors: tuple[Phrase, ...]
+    shared_subjects: tuple[Phrase, ...]
     outside: dict[str, tuple[Phrase, ...]]  # class name -> phrases
 
     def outside_class(self, text: str) -> str | None:
@@ -70,6 +83,18 @@ class Scope:
             if any(phrase.found_in(words, unless_negated=True) for phrase in phrases):
                 return name
         return None
+
+    def subjects(self, text: str) -> list[str]:
+        """The things of the documents a text names by name, as written ("galactogram", "port
+        catheter", "prolactin"), in order; anchors that only point back ("the test") are left out."""
+        words = tokens(text)
+        found = sorted(
+            (start, " ".join(words[start : start + len(anchor.words)]))
+            for anchor in self.anchors + self.shared_subjects
+            if not anchor.points_back
+            for start in anchor.starts(words)
+        )
+        return list(dict.fromkeys(words for _, words in found))
 
 
 @cache
@@ -85,4 +110,8 @@ def load_scope(path: Path = SCOPE_FILE) -> Scope:
             rulebook_context.get(spec.get("from_rule_book") or "", [])
         )
         outside[name] = tuple(Phrase.parse(word) for word in words)
-    return Scope(tuple(Phrase.parse(anchor) for anchor in raw["anchors"]), outside)
+    return Scope(
+        tuple(Phrase.parse(anchor) for anchor in raw["anchors"]),
+        tuple(Phrase.parse(subject) for subject in raw.get("shared_subjects") or []),
+        outside,
+    )

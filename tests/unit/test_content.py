@@ -99,12 +99,13 @@ def test_holdout_covers_every_topic_and_is_not_in_the_training_data():
     assert not leaked, f"held-out questions found in training data: {leaked}"
 
 
-def test_two_part_and_sealed_questions_are_not_in_the_training_data():
-    from tools.holdout import SEALED_FILES, TWO_PART_FILE, load_multi
+def test_two_part_dev_and_sealed_questions_are_not_in_the_training_data():
+    from tools.holdout import DEV_FILE, SEALED_FILES, TWO_PART_FILE, load_multi
 
     training = {ex.lower().strip() for examples in training_examples().values() for ex in examples}
-    two_part = [text for text, _ in load_multi(TWO_PART_FILE) if text.lower().strip() in training]
-    assert not two_part, f"two-part questions found in training data: {two_part}"
+    for path in (TWO_PART_FILE, DEV_FILE):
+        leaked = [text for text, _ in load_multi(path) if text.lower().strip() in training]
+        assert not leaked, f"{path.name} questions found in training data: {leaked}"
     # Counted only: the sealed messages are never printed.
     sealed = sum(
         text.lower().strip() in training for path in SEALED_FILES for text, _ in load_multi(path)

@@ -15,7 +15,7 @@ from core.retrieval.decide import (
     decide,
 )
 from core.retrieval.index import TopicIndex
-from core.retrieval.questions import focus, questions
+from core.retrieval.questions import focus, questions, with_subjects
 from core.retrieval.scope import load_scope
 
 DOCUMENTS = [
@@ -69,11 +69,50 @@ def test_questions_are_found_inside_context(text, expected):
 
 def test_focus_keeps_the_questions_and_the_sentence_that_names_it():
     text = "My GP booked a test. Nobody said what a ductogram is. I felt silly. What is it, in plain words?"
-    assert focus(text) == "I felt silly. What is it, in plain words?"
+    assert (
+        focus(text) == "Nobody said what a ductogram is. I felt silly. What is it, in plain words?"
+    )
     assert (
         focus("I'm on tamoxifen. Can I have a ductogram?")
         == "I'm on tamoxifen. Can I have a ductogram?"
     )
+
+
+def test_focus_reaches_back_for_the_subject_a_question_points_to():
+    text = (
+        "First post. Leaking for months, no idea why. The consultant wants a galactogram and I "
+        "nodded. I got home. I have no clue. Can someone explain what this test actually is?"
+    )
+    assert focus(text) == (
+        "First post. Leaking for months, no idea why. The consultant wants a galactogram and I "
+        "nodded. Can someone explain what this test actually is?"
+    )
+    # A question that names its subject needs nothing from before it.
+    assert "galactogram" not in focus(
+        "The consultant wants a galactogram. I got home. I sat down. Is prolactin a hormone?"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "what is prolactin and how do they check it",
+            ["what is prolactin", "prolactin how do they check it"],
+        ),
+        (  # "the port" points back; the subject named before is carried
+            "I have a port catheter. Can it leak, and how would they check the port?",
+            ["port catheter Can it leak", "port catheter how would they check the port?"],
+        ),
+        (  # each question that names its own subject keeps it
+            "what does prolactin do and is a galactogram painful",
+            ["what does prolactin do", "is a galactogram painful"],
+        ),
+        ("how long does it take", ["how long does it take"]),  # nothing to carry
+    ],
+)
+def test_a_question_is_read_with_the_subject_it_points_back_to(text, expected):
+    assert with_subjects(text, questions(text)) == expected
 
 
 def test_ranking_puts_the_closest_topic_first_even_misspelled(index):
@@ -153,6 +192,10 @@ def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is
         ("I'm on tamoxifen, can I still have a ductogram?", None),
         ("why do my breasts leak milk when i'm not breastfeeding", None),
         ("how long does the test take", None),
+        # a subject other tests share does not keep them in scope; a named one does
+        ("do i have to fast before a CT scan with contrast?", "other_tests"),
+        ("what should i wear to my chemo infusion", "other_treatments"),
+        ("I got hives after CT contrast once. Is the ductogram dye a problem?", None),
     ],
 )
 def test_scope(text, outside):
@@ -172,7 +215,7 @@ def test_two_answers_come_in_the_order_asked(index):
 
 
 def test_a_second_question_needs_less_when_the_classifier_ranks_its_topic_too(index):
-    text = "how long does the ductogram take, and do they bill me"
+    text = "how long does it take, and do they bill me"
     weak = dict(index.rank("do they bill me"))["cost"]
     assert SECOND_AGREE_SCORE <= weak < SECOND_SCORE  # retrieval alone is not sure of "cost"
     alone = decide(text, FAQ, FAQ, "duration", index.rank, TITLES)
