@@ -14,12 +14,22 @@ import re
 from core.retrieval.scope import load_scope
 
 # Words that open a question in English, with or without the question mark patients skip.
-QUESTION_OPENERS = (
-    "am|are|can|could|did|do|does|has|have|how|is|may|might|must|shall|should|was|were|what|"
-    "whats|what's|when|where|which|who|why|will|would|any|anything|is there|are there|"
+QUESTION_WORDS = (
+    "how|what|whats|what's|when|where|which|who|why|any|anything|is there|are there|"
     # texting spellings patients use
-    "wat|wot|wats|wen|hw|shud|shld|cud|wud|cn|r u|do u|can u"
+    "wat|wot|wats|wen|hw|r u|do u|can u"
 )
+AUXILIARIES = (
+    "am|are|can|could|did|do|does|has|have|is|may|might|must|shall|should|was|were|will|would|"
+    "shud|shld|cud|wud|cn"
+)
+# ... but an auxiliary followed by a participle or an adverb goes on a statement: "I'm 31 and
+# have had discharge for months", "and was told to wait".
+_STATEMENT_AFTER_AUXILIARY = (
+    r"\s+(?:had|been|got|done|told|given|seen|sent|taken|shown|gone|not|never|just|already|also|still|always|"
+    r"\w+ed)\b"
+)
+QUESTION_OPENERS = rf"(?:{QUESTION_WORDS})\b|(?:{AUXILIARIES})\b(?!{_STATEMENT_AFTER_AUXILIARY})"
 # Phrases that ask without a question word: "I was wondering whether...", "tell me about...".
 INDIRECT_QUESTION = re.compile(
     r"\b(wonder(ing)?|want(ed)? to know|like to know|need to know|tell me|explain|"
@@ -29,13 +39,15 @@ INDIRECT_QUESTION = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[?!.])\s+|\n+|(?<=\?)(?=\S)")
 _NEW_QUESTION = re.compile(
     rf"(?:\s*[,;:]\s*|,?\s+(?:and|also|plus|but|or|so|then|&)\s+(?:also\s+|then\s+|what about\s+)?)"
-    rf"(?=(?:{QUESTION_OPENERS})\b)",
+    rf"(?=(?:{QUESTION_OPENERS}))",
     re.IGNORECASE,
 )
 _OPENS_QUESTION = re.compile(
-    rf"^\W*(?:(?:and|also|so|but|ok|okay|oh|and also|plus)\W+)?(?:{QUESTION_OPENERS})\b",
+    rf"^\W*(?:(?:and|also|so|but|ok|okay|oh|and also|plus)\W+)?(?:{QUESTION_OPENERS})",
     re.IGNORECASE,
 )
+# Words that point back to something named before ("how do they check it?").
+_POINTS_BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those)\b", re.IGNORECASE)
 # A part shorter than this (in words) is a fragment ("and?", "thanks"), not a question of its own.
 MIN_QUESTION_WORDS = 3
 
@@ -88,8 +100,9 @@ def focus(text: str) -> str:
 
 
 def with_subjects(text: str, asked: list[str]) -> list[str]:
-    """Each question as retrieval should read it: one that names no subject ("and how do they
-    check it?") is read with the last subject named before it in the message ("prolactin")."""
+    """Each question as retrieval should read it: one that names no subject but points back to
+    one ("and how do they check it?") is read with the last subject named before it in the
+    message ("prolactin")."""
     read: list[str] = []
     named: list[str] = []
     position = 0
@@ -98,7 +111,9 @@ def with_subjects(text: str, asked: list[str]) -> list[str]:
         if start > position:
             named = subjects(text[position:start]) or named
         own = subjects(part)
-        read.append(part if own or not named else f"{named[-1]} {part}")
+        points_back = _POINTS_BACK.search(part) or load_scope().points_back(part)
+        carried = named and not own and points_back
+        read.append(f"{named[-1]} {part}" if carried else part)
         named = own or named
         position = max(start, 0) + len(part)
     return read

@@ -84,6 +84,11 @@ class Scope:
                 return name
         return None
 
+    def points_back(self, text: str) -> bool:
+        """The text names a subject only by pointing back to it ("the test", "my port")."""
+        words = tokens(text)
+        return any(anchor.points_back and anchor.found_in(words) for anchor in self.anchors)
+
     def subjects(self, text: str) -> list[str]:
         """The things of the documents a text names by name, as written ("galactogram", "port
         catheter", "prolactin"), in order; anchors that only point back ("the test") are left out."""

@@ -61,6 +61,10 @@ def index() -> TopicIndex:
             "My nipple leaks. It is milky.",
             ["My nipple leaks. It is milky."],
         ),  # no question: read whole
+        (  # "and have had", "and was told": an auxiliary that goes on a statement
+            "I'm 31 and have had discharge for months and was told to wait. What causes it?",
+            ["What causes it?"],
+        ),
     ],
 )
 def test_questions_are_found_inside_context(text, expected):
@@ -109,6 +113,10 @@ def test_focus_reaches_back_for_the_subject_a_question_points_to():
             ["what does prolactin do", "is a galactogram painful"],
         ),
         ("how long does it take", ["how long does it take"]),  # nothing to carry
+        (  # a question that does not point back keeps its own words
+            "I had a galactogram today. How long will I be sore for, and what happens next?",
+            ["How long will I be sore for", "what happens next?"],
+        ),
     ],
 )
 def test_a_question_is_read_with_the_subject_it_points_back_to(text, expected):
