@@ -33,6 +33,7 @@ from rasa_addons.recent_turns_tracker import RecentTurnsTracker
 
 logger = logging.getLogger(__name__)
 
+TIMESTAMP_INDEX = "ix_events_timestamp"
 # About 4 KB of memory per event: 20,000 events is about 80 MB.
 DEFAULT_CACHED_EVENTS = 20_000
 
@@ -82,7 +83,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._events_in_cache = 0
         self.failures = 0
         self.check_database()
+        self._index_timestamps()
         _STORES.add(self)
+
+    def _index_timestamps(self) -> None:
+        """The nurses' dashboard reads a period's events by time; without this index a month
+        of a 90-day store takes 2.5 s instead of 1.7 s (docs/performance.md). Rasa indexes
+        only sender_id. Created once, by whichever server starts first."""
+        index = sa.Index(TIMESTAMP_INDEX, self.SQLEvent.__table__.c.timestamp)
+        try:
+            index.create(bind=self.engine, checkfirst=True)
+        except sa.exc.SQLAlchemyError as error:  # another server created it at the same moment
+            logger.debug("Timestamp index not created: %s", error)
 
     def check_database(self) -> None:
         """Raises DatabaseUnavailable unless the events table can be read and written."""

@@ -7,9 +7,11 @@ started and stopped here (tools/ensure_scale_services.sh installs the packages).
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import json
 import os
+import random
 import shutil
 import subprocess
 import tempfile
@@ -23,9 +25,13 @@ import pytest
 import requests
 import sqlalchemy as sa
 from conftest import RunningAssistant, free_port, port_is_open, start_assistant, triage_of
+from review_oracle import build_report, events_between
 
+from bench.clinic import day_of_rows
 from core.replies import unavailable_text
-from core.review.report import build_report
+from core.review.pages import matching, paginate
+from core.review.report import ConversationSummary
+from webapp.review_queries import EVENTS
 from webapp.store import ConversationStore
 
 
@@ -280,9 +286,40 @@ def test_red_flag_on_one_server_after_an_answer_on_the_other(two_servers, postgr
 
 
 def test_the_nurses_dashboard_reads_postgres_read_only(two_servers, postgres_url):
+    """PostgreSQL counts the dashboard's figures as walking every event would, for the
+    conversations above and for three generated days of a clinic (bench/clinic.py), whole or
+    cut at midnight; and the dashboard cannot write."""
+    first_day, rng = dt.date(2026, 11, 20), random.Random(11)
+    columns = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")
+    rows = [row for day in range(3) for row in day_of_rows(rng, first_day + dt.timedelta(day), 40)]
+    engine = sa.create_engine(postgres_url, future=True)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(EVENTS), [dict(zip(columns, row, strict=True)) for row in rows]
+        )
+    engine.dispose()
+    midnight = dt.datetime.combine(first_day, dt.time.min, dt.timezone.utc).timestamp()
     store = ConversationStore(postgres_url, read_only=True)
-    report = build_report(store.events_between(0, time.time() + 60))
-    assert report.conversations >= 1 and report.messages >= 2
+    everything = (0, time.time() + 60)
+    for start, end in [
+        everything,
+        (midnight, midnight + 3 * 86400),
+        (midnight + 86400, midnight + 2 * 86400),
+    ]:
+        expected, conversations = build_report(events_between(postgres_url, start, end))
+        for words in ("", "capital", "phone"):
+            report, page = store.dashboard(start, end, words, 2, 7)
+            found = matching(conversations, words, lambda c: c["said"])
+            assert report == expected
+            assert page == paginate(
+                [
+                    ConversationSummary(c["id"], c["started"], c["messages"], c["escalation"])
+                    for c in found
+                ],
+                2,
+                7,
+            )
+    assert store.dashboard(*everything)[0].messages >= 2, "the conversations above are counted"
     with pytest.raises(Exception, match="read-only"):
         with store.engine.begin() as connection:
             connection.exec_driver_sql("DELETE FROM events")

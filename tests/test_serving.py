@@ -30,7 +30,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_addons.recent_turns_tracker import RECENT_TURNS, RecentTurnsTracker
 from rasa_addons.remote_action.reply_schema import check_replies_with_compiled_schema
-from rasa_addons.tracker_store import CachedSQLTrackerStore
+from rasa_addons.tracker_store import TIMESTAMP_INDEX, CachedSQLTrackerStore
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
@@ -269,6 +269,17 @@ def test_cached_store_returns_what_rasas_store_returns_as_a_conversation_grows(s
         _save(cached, retrieved)
     assert "grows" in cached._conversations
     assert _retrieve(cached, "nobody") is None
+
+
+def test_the_store_indexes_event_times_once_for_the_dashboard(sqlite_url):
+    CachedSQLTrackerStore(domain=DOMAIN, host=sqlite_url)
+    CachedSQLTrackerStore(domain=DOMAIN, host=sqlite_url)  # a second server: no error
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        indexes = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+        ).fetchall()
+    assert (TIMESTAMP_INDEX, f"CREATE INDEX {TIMESTAMP_INDEX} ON events (timestamp)") in indexes
 
 
 def test_rows_added_by_another_server_are_read(sqlite_url):

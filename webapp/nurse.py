@@ -19,7 +19,7 @@ from aiohttp import web
 
 from core.review.charts import horizontal_bars, stacked_columns
 from core.review.pages import PER_PAGE, matching, paginate
-from core.review.report import build_report, transcript
+from core.review.report import transcript
 from webapp.settings import WebSettings
 from webapp.store import ConversationStore
 from webapp.templating import render
@@ -112,14 +112,6 @@ async def _off_the_event_loop(function, *args):
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
-async def _report(request: web.Request):
-    start, end = date_range(request)
-    events = await _off_the_event_loop(
-        request.app[STORE_KEY].events_between, *_timestamps(start, end)
-    )
-    return start, end, build_report(events)
-
-
 def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
     app[STORE_KEY] = ConversationStore(settings.tracker_store_url, read_only=True)
 
@@ -160,9 +152,18 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         return response
 
     async def dashboard(request: web.Request) -> web.Response:
-        start, end, report = await _report(request)
+        start, end = date_range(request)
         search = request.query.get("q", "").strip()[:200]
         per_page = _number(request, "per_page", PER_PAGE)
+        # The figures stay those of the whole period; the lists come a page at a time, and a
+        # search narrows them to the words patients typed.
+        report, conversations = await _off_the_event_loop(
+            request.app[STORE_KEY].dashboard,
+            *_timestamps(start, end),
+            search,
+            _number(request, "page", 1),
+            per_page,
+        )
         return render(
             "nurse_dashboard.html",
             PAGE_HEADERS,
@@ -171,12 +172,7 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             end=end,
             search=search,
             per_page=per_page,
-            # Searched by the words the patient typed, a page at a time.
-            conversations=paginate(
-                matching(report.conversation_list, search, lambda c: c["said"]),
-                _number(request, "page", 1),
-                per_page,
-            ),
+            conversations=conversations,
             unanswered=paginate(
                 matching(report.unanswered, search, lambda u: u.text),
                 _number(request, "unanswered_page", 1),
@@ -199,9 +195,12 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         )
 
     async def unanswered_csv(request: web.Request) -> web.Response:
-        start, end, report = await _report(request)
+        start, end = date_range(request)
+        unanswered = await _off_the_event_loop(
+            request.app[STORE_KEY].unanswered, *_timestamps(start, end)
+        )
         rows = [("time", "conversation", "question", "times_asked")]
-        for item in report.unanswered:
+        for item in unanswered:
             rows += [
                 (asked["time"], asked["conversation"], item.text, item.count)
                 for asked in item.asked
@@ -209,11 +208,13 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         return _csv(rows, f"unanswered-{start}-to-{end}.csv")
 
     async def feedback_csv(request: web.Request) -> web.Response:
-        start, end, report = await _report(request)
+        start, end = date_range(request)
+        ratings = await _off_the_event_loop(
+            request.app[STORE_KEY].ratings, *_timestamps(start, end)
+        )
         rows = [("answer", "topic", "helpful", "not_helpful", "helpful_rate")]
         rows += [
-            (r.answer, r.topic, r.helpful, r.not_helpful, f"{r.helpful_rate:.2f}")
-            for r in report.ratings
+            (r.answer, r.topic, r.helpful, r.not_helpful, f"{r.helpful_rate:.2f}") for r in ratings
         ]
         return _csv(rows, f"feedback-{start}-to-{end}.csv")
 

@@ -2,6 +2,7 @@
 
 Any SQLAlchemy URL works: SQLite by default, PostgreSQL when TRACKER_STORE_URL says so.
 Readers open the database read-only, so the dashboard can never change a conversation.
+The dashboard's figures are counted by the database (webapp/review_queries.py).
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-EVENTS = sa.table(
-    "events",
-    sa.column("id"),
-    sa.column("sender_id"),
-    sa.column("type_name"),
-    sa.column("timestamp"),
-    sa.column("data"),
-)
+from core.review.pages import PER_PAGE, Page
+from core.review.report import AnswerRating, ConversationSummary, Report, Unanswered
+from webapp import review_queries
+from webapp.review_queries import EVENTS, Period
 
 
 def _read_only(engine: sa.engine.Engine) -> None:
@@ -50,14 +47,21 @@ class ConversationStore:
         if read_only:
             _read_only(self.engine)
 
-    def events_between(self, start: float, end: float) -> list[dict[str, Any]]:
-        """Every event in [start, end), oldest first, each with its conversation's "sender_id"."""
-        query = (
-            sa.select(EVENTS.c.sender_id, EVENTS.c.data)
-            .where(EVENTS.c.timestamp >= start, EVENTS.c.timestamp < end)
-            .order_by(EVENTS.c.id)
-        )
-        return self._events(query)
+    def dashboard(
+        self, start: float, end: float, words: str = "", page: int = 1, per_page: int = PER_PAGE
+    ) -> tuple[Report, Page[ConversationSummary]]:
+        """The figures of [start, end), and one page of its conversations (those whose patient
+        typed every one of `words`, when given)."""
+        with self.engine.connect() as connection:
+            return review_queries.dashboard(connection, Period(start, end), words, page, per_page)
+
+    def unanswered(self, start: float, end: float) -> list[Unanswered]:
+        with self.engine.connect() as connection:
+            return review_queries.unanswered(connection, Period(start, end))
+
+    def ratings(self, start: float, end: float) -> list[AnswerRating]:
+        with self.engine.connect() as connection:
+            return review_queries.bot_facts(connection, Period(start, end)).ratings
 
     def conversation(self, sender_id: str) -> list[dict[str, Any]]:
         query = (

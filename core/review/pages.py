@@ -28,13 +28,23 @@ class Page(Generic[Item]):
         return self.number + 1 if self.number < self.pages else None
 
 
-def paginate(items: Sequence[Item], number: int = 1, per_page: int = PER_PAGE) -> Page[Item]:
-    """Page `number` of `items`; a number past either end gives the nearest page."""
+def page_slice(
+    total: int | None, number: int = 1, per_page: int = PER_PAGE
+) -> tuple[int, int, slice]:
+    """(page number, pages, which items) for page `number` of `total` items; a number past
+    either end gives the nearest page. The database reads the same slice (offset, limit).
+    With `total` not known yet, the page asked for (the first, for a number below 1)."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    pages = max(1, -(-len(items) // per_page))
+    pages = max(1, -(-total // per_page) if total is not None else number)
     number = min(max(number, 1), pages)
     start = (number - 1) * per_page
-    return Page(items[start : start + per_page], number, pages, len(items))
+    return number, pages, slice(start, start + per_page)
+
+
+def paginate(items: Sequence[Item], number: int = 1, per_page: int = PER_PAGE) -> Page[Item]:
+    """Page `number` of `items`; a number past either end gives the nearest page."""
+    number, pages, shown = page_slice(len(items), number, per_page)
+    return Page(items[shown], number, pages, len(items))
 
 
 def matching(items: Sequence[Item], words: str, text_of: Callable[[Item], str]) -> list[Item]:

@@ -1,23 +1,26 @@
-"""The figures nurses review, computed from tracker-store events. Pure logic: events in,
-plain data out. Everything a patient typed goes through core.review.masking before it leaves."""
+"""The figures nurses review, and what their parts mean. Pure logic: the database counts and
+groups (webapp/review_queries.py); this turns its rows into the report and names things as
+nurses see them. Everything a patient typed goes through core.review.masking before it leaves."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.content import faq_titles
 from core.names import ANSWER_PREFIX, FALLBACK_INTENT, FEEDBACK_SLOT, OUT_OF_SCOPE_INTENT
 from core.review.masking import mask
-from core.review.ratings import answer_of
+from core.review.ratings import is_answer, is_thumb
 from core.triage.messages import PAYLOAD_KEY
 from core.triage.rules import load_rulebook
 
 # A message the assistant could not answer: understood as nothing it knows, as off-topic, or
-# as an answer to a question nobody asked ("What would you like to know?").
+# as an answer to a question nobody asked ("What would you like to know?"). Which it was is
+# told by the intent, or by the first action after the message other than these.
 UNANSWERED_INTENTS = {FALLBACK_INTENT, OUT_OF_SCOPE_INTENT}
 UNANSWERED_ACTIONS = {
     "utter_ask_rephrase",
@@ -25,13 +28,16 @@ UNANSWERED_ACTIONS = {
     "utter_how_can_i_help",
     "action_default_fallback",
 }
+NOT_AN_ANSWER_ACTIONS = {"action_listen", "action_session_start"}
+UTC_EPOCH = dt.date(1970, 1, 1)
 
 
-def _day(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%d")
+def day_number_to_date(days_since_epoch: int) -> str:
+    """A UTC day counted from 1970-01-01, as the database groups by it: "2026-11-21"."""
+    return (UTC_EPOCH + dt.timedelta(days=int(days_since_epoch))).isoformat()
 
 
-def _time(timestamp: float) -> str:
+def time_of(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -78,20 +84,137 @@ class AnswerRating:
 
 @dataclass
 class Report:
-    conversations: int
-    messages: int
+    conversations: int  # with at least one patient message in the period
+    messages: int  # patient messages; a thumb pressed is a rating, not a message
     topics: list[tuple]  # [(topic, count)], most asked first
     topics_by_day: dict[str, dict[str, int]]  # {day: {topic: count}}
     unanswered: list[Unanswered]  # most often asked first
     escalations_by_level: dict[str, int]
     escalations_by_reason: list[tuple]  # [(reason id, reason in words, count)]
     ratings: list[AnswerRating]  # worst first
-    # [{"id", "started", "messages", "escalation", "said"}]; "said": the patient's words, masked,
-    # for searching
-    conversation_list: list[dict[str, Any]]
 
 
-def _triage(event: dict[str, Any]) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ConversationSummary:
+    """One line of the conversations list."""
+
+    id: str
+    started: str  # its first patient message in the period
+    messages: int
+    escalation: str | None  # the most serious level it reached, if any
+
+
+def _most_first(counts: Counter) -> list[tuple[str, int]]:
+    """Most first; equal counts by name, so the order does not depend on the rows' order."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def count_topics(
+    answers: Iterable[tuple[str | None, int, int]],
+) -> tuple[list[tuple], dict[str, dict[str, int]]]:
+    """Topics most asked first, and per day, from (bot message's response, UTC day number,
+    count) rows; responses that are not FAQ answers are left out."""
+    topics: Counter = Counter()
+    by_day: dict[str, Counter] = defaultdict(Counter)
+    for utter_action, day, count in answers:
+        if utter_action and is_answer(utter_action):
+            topic = topic_name(utter_action)
+            topics[topic] += count
+            by_day[day_number_to_date(day)][topic] += count
+    return _most_first(topics), {day: dict(counts) for day, counts in sorted(by_day.items())}
+
+
+def count_escalations(
+    escalations: Iterable[tuple[dict[str, Any], int]],
+) -> tuple[dict[str, int], list[tuple]]:
+    """Escalations by level and by reason from (escalation payload, count) rows, earliest
+    payload first: a reason is put in the words of its earliest escalation."""
+    levels: Counter = Counter()
+    reasons: Counter = Counter()
+    reason_words: dict[str, str] = {}
+    for triage, count in escalations:
+        levels[triage.get("level", "unknown")] += count
+        words = triage.get("why") or []
+        for index, reason in enumerate(triage.get("reasons") or []):
+            reasons[reason] += count
+            if index < len(words):
+                reason_words.setdefault(reason, words[index])
+    return dict(levels), [
+        (reason, reason_words.get(reason, reason.replace("_", " ")), count)
+        for reason, count in _most_first(reasons)
+    ]
+
+
+def count_ratings(ratings: Iterable[tuple[dict[str, Any], int]]) -> list[AnswerRating]:
+    """Ratings per answer, least helpful first, from (rating slot value, count) rows."""
+    per_answer: dict[str, AnswerRating] = {}
+    for value, count in ratings:
+        answer = str(value.get("answer") or "?")
+        rating = per_answer.setdefault(answer, AnswerRating(answer))
+        if value.get("helpful"):
+            rating.helpful += count
+        else:
+            rating.not_helpful += count
+    return sorted(per_answer.values(), key=lambda r: (r.helpful_rate, -r.not_helpful, r.answer))
+
+
+def group_unanswered(asked: Iterable[tuple[str, float, str]]) -> list[Unanswered]:
+    """Unanswered questions grouped by their words (masked, any case and punctuation), most
+    often asked first, from (text, timestamp, conversation) rows in the order they were asked;
+    a group is shown in the words of its first asking."""
+    groups: dict[str, Unanswered] = {}
+    for text, timestamp, sender in asked:
+        masked = mask(text or "")
+        entry = groups.setdefault(_grouping_key(masked), Unanswered(masked))
+        entry.count += 1
+        entry.asked.append({"time": time_of(timestamp), "conversation": sender})
+    return sorted(groups.values(), key=lambda u: (-u.count, u.text))
+
+
+def worst_level(levels: Iterable[str | None]) -> str | None:
+    """The most serious of some escalation levels, as ranked in data/red_flags.yml."""
+    rank = {name: level.rank for name, level in load_rulebook().levels.items()}
+    worst = None
+    for level in levels:
+        if rank.get(level or "", 0) > rank.get(worst or "", 0):
+            worst = level
+    return worst
+
+
+@dataclass(frozen=True)
+class ConversationWords:
+    """A conversation with the words its patient typed, masked: for searching by words."""
+
+    id: str
+    started: float  # its first patient message
+    messages: int
+    said: str
+
+    def summary(self) -> ConversationSummary:
+        return ConversationSummary(self.id, time_of(self.started), self.messages, None)
+
+
+def conversation_words(messages: Iterable[tuple[str, float, str]]) -> list[ConversationWords]:
+    """Each conversation's words, newest first (as the database lists them: by first message,
+    then by id), from (conversation, timestamp, text) rows of the patient's messages in the
+    order they were sent."""
+    by_conversation: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for sender, timestamp, text in messages:
+        by_conversation[sender].append((timestamp, text))
+    conversations = [
+        ConversationWords(
+            sender,
+            min(timestamp for timestamp, _ in said),
+            len(said),
+            " ".join(mask(text or "") for _, text in said),
+        )
+        for sender, said in by_conversation.items()
+    ]
+    return sorted(conversations, key=lambda c: (-c.started, c.id))
+
+
+def triage_of(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The escalation a bot event carried ({"level", "reasons", "why", ...}), if any."""
     custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
     return custom.get(PAYLOAD_KEY) if isinstance(custom, dict) else None
 
@@ -100,7 +223,7 @@ def _intent(event: dict[str, Any]) -> str | None:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-def _rating(event: dict[str, Any]) -> dict[str, Any] | None:
+def rating_of(event: dict[str, Any]) -> dict[str, Any] | None:
     """{"answer", "helpful"} when the event stores an answer rating."""
     value = (
         event.get("value")
@@ -110,110 +233,9 @@ def _rating(event: dict[str, Any]) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _patient_message(event: dict[str, Any]) -> bool:
-    """Something the patient said; a thumb pressed on the page (a "/feedback_..." payload) is
-    a rating, counted as one, not a message."""
-    return event.get("event") == "user" and not (event.get("text") or "").startswith("/feedback_")
-
-
-def build_report(events: list[dict[str, Any]]) -> Report:
-    by_conversation: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for event in events:
-        by_conversation[event["sender_id"]].append(event)
-
-    messages = 0
-    topics: Counter = Counter()
-    topics_by_day: dict[str, Counter] = defaultdict(Counter)
-    unanswered: dict[str, Unanswered] = {}
-    levels: Counter = Counter()
-    reasons: Counter = Counter()
-    reason_words: dict[str, str] = {}
-    ratings: dict[str, AnswerRating] = {}
-    conversation_list = []
-
-    for sender, conversation in by_conversation.items():
-        user_events = [e for e in conversation if _patient_message(e)]
-        if not user_events:
-            continue  # a session start with nothing said is not a conversation
-        messages += len(user_events)
-        worst_level = None
-        pending_user: dict[str, Any] | None = None
-        for event in conversation:
-            kind = event.get("event")
-            if kind == "user" and not _patient_message(event):
-                pending_user = None
-            elif kind == "user":
-                pending_user = event
-                if _intent(event) in UNANSWERED_INTENTS:
-                    _add_unanswered(unanswered, event, sender)
-                    pending_user = None
-            elif kind == "action" and pending_user is not None:
-                # The first action after a message tells whether it was answered.
-                name = event.get("name")
-                if name in UNANSWERED_ACTIONS:
-                    _add_unanswered(unanswered, pending_user, sender)
-                if name not in (None, "action_listen", "action_session_start"):
-                    pending_user = None
-            elif kind == "bot":
-                answer = answer_of(event)
-                if answer:
-                    topic = topic_name(answer)
-                    topics[topic] += 1
-                    topics_by_day[_day(event["timestamp"])][topic] += 1
-                triage = _triage(event)
-                if triage:
-                    levels[triage.get("level", "unknown")] += 1
-                    worst_level = _worse(worst_level, triage.get("level"))
-                    for index, reason in enumerate(triage.get("reasons") or []):
-                        reasons[reason] += 1
-                        words = triage.get("why") or []
-                        if index < len(words):
-                            reason_words.setdefault(reason, words[index])
-            elif value := _rating(event):
-                rating = ratings.setdefault(
-                    value.get("answer", "?"), AnswerRating(value.get("answer", "?"))
-                )
-                if value.get("helpful"):
-                    rating.helpful += 1
-                else:
-                    rating.not_helpful += 1
-        conversation_list.append(
-            {
-                "id": sender,
-                "started": _time(user_events[0]["timestamp"]),
-                "messages": len(user_events),
-                "escalation": worst_level,
-                "said": " ".join(mask(e.get("text") or "") for e in user_events),
-            }
-        )
-
-    return Report(
-        conversations=len(conversation_list),
-        messages=messages,
-        topics=topics.most_common(),
-        topics_by_day={day: dict(counts) for day, counts in sorted(topics_by_day.items())},
-        unanswered=sorted(unanswered.values(), key=lambda u: (-u.count, u.text)),
-        escalations_by_level=dict(levels),
-        escalations_by_reason=[
-            (r, reason_words.get(r, r.replace("_", " ")), n) for r, n in reasons.most_common()
-        ],
-        ratings=sorted(ratings.values(), key=lambda r: (r.helpful_rate, -r.not_helpful, r.answer)),
-        conversation_list=sorted(conversation_list, key=lambda c: c["started"], reverse=True),
-    )
-
-
-def _worse(current: str | None, new: str | None) -> str | None:
-    """The more serious of two levels, as ranked in data/red_flags.yml."""
-    levels = load_rulebook().levels
-    rank = {name: level.rank for name, level in levels.items()}
-    return new if rank.get(new or "", 0) > rank.get(current or "", 0) else current
-
-
-def _add_unanswered(unanswered: dict[str, Unanswered], event: dict[str, Any], sender: str) -> None:
-    text = mask(event.get("text") or "")
-    entry = unanswered.setdefault(_grouping_key(text), Unanswered(text))
-    entry.count += 1
-    entry.asked.append({"time": _time(event["timestamp"]), "conversation": sender})
+def is_patient_message(event: dict[str, Any]) -> bool:
+    """Something the patient said: a user message that is not a thumb pressed on the page."""
+    return event.get("event") == "user" and not is_thumb(event.get("text"), _intent(event))
 
 
 def transcript(events: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -221,11 +243,11 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, str]]:
     lines = []
     for event in events:
         kind = event.get("event")
-        if _patient_message(event):
+        if is_patient_message(event):
             lines.append(
                 {
                     "who": "Patient",
-                    "time": _time(event["timestamp"]),
+                    "time": time_of(event["timestamp"]),
                     "text": mask(event.get("text") or ""),
                     "note": _intent(event) or "",
                 }
@@ -236,28 +258,28 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, str]]:
                 lines.append(
                     {
                         "who": "Assistant",
-                        "time": _time(event["timestamp"]),
+                        "time": time_of(event["timestamp"]),
                         "text": event["text"],
                         "note": _answer_note(
                             (event.get("metadata") or {}).get("utter_action") or ""
                         ),
                     }
                 )
-            triage = _triage(event)
+            triage = triage_of(event)
             if triage:
                 lines.append(
                     {
                         "who": "Escalation",
-                        "time": _time(event["timestamp"]),
+                        "time": time_of(event["timestamp"]),
                         "text": f"{triage.get('level')}: {', '.join(triage.get('reasons') or [])}",
                         "note": "",
                     }
                 )
-        elif value := _rating(event):
+        elif value := rating_of(event):
             lines.append(
                 {
                     "who": "Rating",
-                    "time": _time(event["timestamp"]),
+                    "time": time_of(event["timestamp"]),
                     "text": f"{'helpful' if value.get('helpful') else 'not helpful'}: "
                     f"{topic_name(str(value.get('answer') or ''))}",
                     "note": "",

@@ -1,6 +1,6 @@
 """Long lists on the nurses' pages: a page at a time, and searched by their words."""
 
-from core.review.pages import MAX_PER_PAGE, matching, paginate
+from core.review.pages import MAX_PER_PAGE, matching, page_slice, paginate
 
 
 def test_pages_hold_every_item_once_in_order():
@@ -24,3 +24,14 @@ def test_search_wants_every_word_in_any_case_and_order():
     assert matching(said, "hurt dye", str) == ["Will the DYE hurt?", "does the dye test hurt much"]
     assert matching(said, "", str) == said
     assert matching(said, "biopsy", str) == []
+
+
+def test_the_database_reads_the_slice_a_list_would_give():
+    items = list(range(23))
+    for number in (0, 1, 3, 9):
+        assert items[page_slice(len(items), number, 10)[2]] == list(
+            paginate(items, number, 10).items
+        )
+    # Before the total is known (it comes with the page's rows): the page asked for.
+    assert page_slice(None, 4, 10) == (4, 4, slice(30, 40))
+    assert page_slice(None, 0, 10) == (1, 1, slice(0, 10))

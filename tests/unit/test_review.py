@@ -1,12 +1,14 @@
-"""The dashboard's pure logic: masking, which answer a rating refers to, the figures, the charts."""
+"""The dashboard's pure logic: masking, which answer a rating refers to, transcripts, the charts.
+The figures, counted by the database, are tested in test_review_store.py."""
 
 import pytest
+from review_oracle import bot_event, hand_checked_day, user_event
 
 from core.content import faq_titles
 from core.review.charts import horizontal_bars, stacked_columns
 from core.review.masking import mask
 from core.review.ratings import last_answer, rating
-from core.review.report import build_report, topic_name, transcript
+from core.review.report import topic_name, transcript
 
 
 @pytest.mark.parametrize(
@@ -23,23 +25,8 @@ def test_masking(text, masked):
     assert mask(text) == masked
 
 
-def bot(answer, ts, **extra):
-    return {
-        "event": "bot",
-        "timestamp": ts,
-        "text": "...",
-        "metadata": {"utter_action": answer},
-        **extra,
-    }
-
-
-def user(text, intent, ts):
-    return {
-        "event": "user",
-        "timestamp": ts,
-        "text": text,
-        "parse_data": {"intent": {"name": intent}},
-    }
+bot = bot_event
+user = user_event
 
 
 def test_a_rating_refers_to_the_latest_answer():
@@ -58,60 +45,9 @@ def test_a_rating_refers_to_the_latest_answer():
     )
 
 
-def test_report_counts_groups_and_orders():
-    day = 1_795_000_000.0
-    events = [
-        {"sender_id": "a", **user("What is a ductogram?", "faq", day)},
-        {"sender_id": "a", "event": "action", "name": "utter_faq", "timestamp": day},
-        {"sender_id": "a", **bot("utter_faq/ductogram_what_is", day)},
-        {"sender_id": "a", **user("/feedback_not_helpful", "feedback_not_helpful", day + 1)},
-        {
-            "sender_id": "a",
-            "event": "slot",
-            "name": "answer_feedback",
-            "timestamp": day + 1,
-            "value": {"answer": "utter_faq/ductogram_what_is", "helpful": False},
-        },
-        {"sender_id": "b", **user("Capital of France?", "out_of_scope", day)},
-        {"sender_id": "b", **user("capital of france", "faq", day + 2)},
-        {"sender_id": "b", "event": "action", "name": "utter_ask_rephrase", "timestamp": day + 2},
-        # The red-flag reply: its words and its escalation in one bot event.
-        {
-            "sender_id": "b",
-            **bot(
-                "utter_red_flag",
-                day + 3,
-                text="Please see your doctor soon.",
-                data={
-                    "custom": {
-                        "triage": {
-                            "level": "urgent",
-                            "reasons": ["lump"],
-                            "why": ["you have a lump"],
-                        }
-                    }
-                },
-            ),
-        },
-        {"sender_id": "c", "event": "session_started", "timestamp": day},
-    ]
-    report = build_report(events)
-    assert (report.conversations, report.messages) == (2, 3)  # the thumb is a rating, not a message
-    assert report.topics == [("What is a ductogram?", 1)]  # its title, from data/nlu/
-    [unanswered] = report.unanswered
-    assert (unanswered.text, unanswered.count) == ("Capital of France?", 2)
-    assert report.escalations_by_level == {"urgent": 1}
-    assert report.escalations_by_reason == [("lump", "you have a lump", 1)]
-    [ratings] = report.ratings
-    assert (ratings.answer, ratings.helpful, ratings.not_helpful) == (
-        "utter_faq/ductogram_what_is",
-        0,
-        1,
-    )
-    assert {c["id"]: c["escalation"] for c in report.conversation_list} == {
-        "a": None,
-        "b": "urgent",
-    }
+def test_a_transcript_shows_messages_answers_escalations_and_ratings():
+    events = hand_checked_day(1_795_000_000.0)
+    # The thumb is a rating, not something the patient said.
     assert [line["who"] for line in transcript([e for e in events if e["sender_id"] == "a"])] == [
         "Patient",
         "Assistant",
