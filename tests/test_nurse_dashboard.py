@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import uuid
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import pytest
@@ -382,5 +383,163 @@ def test_dashboard_in_a_browser(browser, assistant, pilot_day):
         expect(page.locator("tr.line-patient").first).to_contain_text(
             pilot_day.conversations[sender][0]
         )
+    finally:
+        context.close()
+
+
+# The inbox (/nurse/inbox): questions to add to the FAQ or dismiss, decisions kept for good.
+
+INBOX_TOPIC = "utter_faq/ductogram_what_is"
+GROUP = re.compile(
+    r'<section class="group" aria-labelledby="group-\d+" data-key="([^"]*)">\s*'
+    r'<h3 id="group-\d+">(.*?)</h3>',
+    re.S,
+)
+
+
+@pytest.fixture(scope="module")
+def inbox_questions(assistant: RunningAssistant, pilot_day) -> list[str]:
+    """Questions the assistant cannot answer, asked over REST, each in its own conversation."""
+    asked = [
+        "do you validate parking tickets for the hospital garage",
+        "recommend a good pizza place near the clinic",
+    ]
+    for text in asked:
+        replies = assistant.send(f"inbox-{uuid.uuid4().hex[:8]}", text)
+        bodies = [r.get("text", "").split("\nSource")[0].strip() for r in replies]
+        assert not set(bodies) & set(ANSWER_TOPICS), f"{text!r} was answered: {replies}"
+    return asked
+
+
+def inbox_groups(assistant) -> dict[str, str]:
+    """{question as shown: its group's key} on the inbox page."""
+    reply = get(assistant, "/nurse/inbox", headers=BEARER)
+    assert reply.status_code == 200
+    return {html_module.unescape(text): key for key, text in GROUP.findall(reply.text)}
+
+
+def decide(assistant, **form: str) -> requests.Response:
+    return requests.post(
+        f"{assistant.web_url}/nurse/inbox/decide",
+        data=form,
+        headers=BEARER,
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+def decisions(assistant, key: str) -> list[tuple]:
+    with closing(sqlite3.connect(assistant.review_db)) as db:
+        return db.execute(
+            "SELECT kind, topic, reason, sample_text, decided_by, decided_at"
+            " FROM inbox_decisions WHERE group_key = ?",
+            (key,),
+        ).fetchall()
+
+
+def all_decisions(assistant) -> int:
+    with closing(sqlite3.connect(assistant.review_db)) as db:
+        return db.execute("SELECT count(*) FROM inbox_decisions").fetchone()[0]
+
+
+def just_now(stored: str) -> bool:
+    when = dt.datetime.fromisoformat(stored).replace(tzinfo=dt.timezone.utc)
+    return abs((dt.datetime.now(dt.timezone.utc) - when).total_seconds()) < 600
+
+
+def test_an_unanswered_question_reaches_the_inbox_and_leaves_it_once_added(
+    assistant, inbox_questions
+):
+    question = inbox_questions[0]
+    groups = inbox_groups(assistant)
+    assert question in groups and "what's the capital of france?" in groups
+    assert "my number is [phone], email [e-mail], can you fix my car?" in groups
+    added = decide(assistant, key=groups[question], kind="add_example", topic=INBOX_TOPIC)
+    assert added.status_code == 303 and added.headers["Location"].startswith("/nurse/inbox?")
+    assert question not in inbox_groups(assistant)
+    [(kind, topic, reason, sample, who, when)] = decisions(assistant, groups[question])
+    assert (kind, topic, reason, sample, who) == (
+        "add_example",
+        INBOX_TOPIC,
+        None,
+        question,
+        "nurse",
+    )
+    assert just_now(when)
+    with closing(sqlite3.connect(assistant.review_db)) as db:
+        assert db.execute("SELECT kind, topic, text, status FROM proposals").fetchall() == [
+            ("example", INBOX_TOPIC, question, "draft")
+        ]
+    # Asked again in other words, it stays away: the decision holds for similar wordings.
+    assistant.send(
+        f"inbox-{uuid.uuid4().hex[:8]}", "Do you validate parking tickets for the garage?"
+    )
+    assert not any("parking" in shown for shown in inbox_groups(assistant))
+
+
+def test_a_dismissed_question_leaves_the_inbox_with_its_reason(assistant, inbox_questions):
+    question = inbox_questions[1]
+    key = inbox_groups(assistant)[question]
+    assert decide(assistant, key=key, kind="dismiss", reason="off_topic").status_code == 303
+    assert question not in inbox_groups(assistant)
+    [(kind, _, reason, _, who, when)] = decisions(assistant, key)
+    assert (kind, reason, who) == ("dismiss", "off_topic", "nurse") and just_now(when)
+
+
+@pytest.mark.parametrize(
+    "form,problem",
+    [
+        ({"kind": "add_example", "topic": "utter_faq/no_such_topic"}, "Please pick a topic"),
+        ({"kind": "new_topic", "title": "  "}, "Please give the new topic a title"),
+        ({"kind": "dismiss", "reason": "boring"}, "Please pick why it is dismissed"),
+    ],
+)
+def test_a_bad_decision_gets_a_clear_message_and_stores_nothing(
+    assistant, inbox_questions, form, problem
+):
+    before = all_decisions(assistant)
+    key = inbox_groups(assistant)["what's the capital of france?"]
+    refused = decide(assistant, key=key, **form)
+    assert refused.status_code == 400
+    assert problem in refused.text and "Nothing was saved." in refused.text
+    assert "what&#39;s the capital of france?" in refused.text, "the inbox shows again"
+    assert all_decisions(assistant) == before
+    assert "what's the capital of france?" in inbox_groups(assistant)
+
+
+def test_a_decision_from_another_site_is_refused(assistant, inbox_questions):
+    before = all_decisions(assistant)
+    key = inbox_groups(assistant)["what's the capital of france?"]
+    reply = requests.post(
+        f"{assistant.web_url}/nurse/inbox/decide",
+        data={"key": key, "kind": "dismiss", "reason": "nonsense"},
+        headers={**BEARER, "Origin": "https://evil.example"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert reply.status_code == 403 and all_decisions(assistant) == before
+    assert get(assistant, "/nurse/inbox").status_code == 401, "signed in only"
+
+
+def test_inbox_in_a_browser(browser, assistant, pilot_day, inbox_questions):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{assistant.web_url}/nurse")
+        page.get_by_label("Access token").fill(NURSE_TOKEN)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Inbox").click()
+        expect(page.get_by_role("heading", name=re.compile("Inbox"))).to_be_visible()
+        car = page.locator("section.group", has_text="can you fix my car?")
+        expect(car.get_by_role("heading")).to_have_text(
+            "my number is [phone], email [e-mail], can you fix my car?"
+        )
+        expect(car.get_by_label("Add as an example of")).to_be_visible()
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / "nurse-inbox.png"), full_page=True)
+        car.get_by_label("Dismiss as").select_option("nonsense")
+        car.get_by_role("button", name="Dismiss").click()
+        expect(page.locator("#saved")).to_be_visible()
+        expect(page.locator("section.group", has_text="can you fix my car?")).to_have_count(0)
     finally:
         context.close()

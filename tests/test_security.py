@@ -284,7 +284,9 @@ def test_no_secret_is_committed():
     assert not found, found
 
 
-@pytest.mark.parametrize("setting", ["NURSE_TOKEN", "TRACKER_STORE_URL", "CORS_ORIGINS"])
+@pytest.mark.parametrize(
+    "setting", ["NURSE_TOKEN", "TRACKER_STORE_URL", "REVIEW_DB_URL", "CORS_ORIGINS"]
+)
 def test_secrets_and_sites_are_documented_settings(setting):
     assert f"`{setting}`" in (PROJECT_ROOT / "docs" / "settings.md").read_text()
 

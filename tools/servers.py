@@ -44,6 +44,7 @@ class RunningAssistant:
     web_port: int
     tracker_db: Path
     log_file: Path
+    review_db: Path  # the nurses' inbox decisions
 
     @property
     def rasa_url(self) -> str:
@@ -82,9 +83,10 @@ class RunningAssistant:
 
 
 def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningAssistant:
-    """tools/run_servers.sh on free ports with a fresh SQLite store; env_overrides change any
-    setting (SERVERS="rasa" and ACTION_PORT add a Rasa server to another one's action server;
-    WEB_PORT picks the page's port, for a CORS_ORIGINS naming it)."""
+    """tools/run_servers.sh on free ports with fresh SQLite stores (conversations, and the
+    nurses' inbox decisions); env_overrides change any setting (SERVERS="rasa" and ACTION_PORT
+    add a Rasa server to another one's action server; WEB_PORT picks the page's port, for a
+    CORS_ORIGINS naming it)."""
     action_port = int(env_overrides.pop("ACTION_PORT", 0)) or free_port()
     web_port = int(env_overrides.pop("WEB_PORT", 0)) or free_port()
     rasa_port = free_port()
@@ -96,6 +98,7 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
         WEB_PORT=str(web_port),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
         TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
+        REVIEW_DB_URL=f"sqlite:///{workdir / 'review.db'}",
         NURSE_TOKEN=NURSE_TOKEN,
     )
     env.update(env_overrides)
@@ -115,7 +118,9 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    assistant = RunningAssistant(process, rasa_port, action_port, web_port, tracker_db, log_file)
+    assistant = RunningAssistant(
+        process, rasa_port, action_port, web_port, tracker_db, log_file, workdir / "review.db"
+    )
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,4 +1,5 @@
-"""The nurses' review dashboard under /nurse: sign-in, figures, transcripts and CSV exports.
+"""The nurses' review dashboard under /nurse: sign-in, figures, transcripts, CSV exports, and
+the inbox (/nurse/inbox) of questions to add to the FAQ or dismiss (core/review/inbox.py).
 
 Signed in by NURSE_TOKEN: a small form sets a session cookie; scripts send
 `Authorization: Bearer <token>`. The token never goes in a URL and is never logged.
@@ -13,13 +14,27 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+import logging
 import time
+from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from aiohttp import web
 
+from core.content import faq_titles
 from core.review.charts import horizontal_bars, stacked_columns
+from core.review.inbox import (
+    DISMISS_REASONS,
+    DecidedGroups,
+    InboxGroup,
+    NotAccepted,
+    group_messages,
+    read_decision,
+    topic_choices,
+)
 from core.review.pages import PER_PAGE, matching, paginate
-from core.review.report import transcript
+from core.review.report import topic_name, transcript
+from webapp.review_db import AlreadyDecided, ReviewDatabase
 from webapp.settings import WebSettings
 from webapp.store import ConversationStore
 from webapp.templating import render
@@ -27,12 +42,19 @@ from webapp.templating import render
 SESSION_COOKIE = "nurse_session"
 SESSION_SECONDS = 8 * 3600
 DEFAULT_DAYS = 7
+# The inbox looks further back: a question asked a few times a month is worth adding.
+INBOX_DAYS = 30
 STORE_KEY = web.AppKey("conversation_store", ConversationStore)
+REVIEW_KEY = web.AppKey("review_db", ReviewDatabase)
+SAVED = "Saved. That question, and others worded like it, will not come back to the inbox."
+logger = logging.getLogger(__name__)
 PAGE_HEADERS = {
     # No script at all on these pages; forms post only to this site.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
+    # Nothing to another site; to this one, the browser names the page's origin on a form's
+    # post (with no-referrer it sends "Origin: null"), which the inbox checks (_same_origin).
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
@@ -74,8 +96,14 @@ def _sign_in_page(settings: WebSettings, problem: str = "") -> web.Response:
     )
 
 
-def date_range(request: web.Request) -> tuple[dt.date, dt.date]:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included; the last 7 days by default."""
+def signed_in_as(request: web.Request) -> str:
+    """Who is signed in, as decisions record it. Nurses share one NURSE_TOKEN today, so this is
+    "nurse"; nurse and clinician accounts will name the person here, and only here."""
+    return "nurse"
+
+
+def date_range(request: web.Request, days: int = DEFAULT_DAYS) -> tuple[dt.date, dt.date]:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included; the last `days` days by default."""
     today = dt.datetime.now(dt.timezone.utc).date()
     try:
         end = (
@@ -84,7 +112,7 @@ def date_range(request: web.Request) -> tuple[dt.date, dt.date]:
         start = (
             dt.date.fromisoformat(request.query["from"])
             if request.query.get("from")
-            else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+            else end - dt.timedelta(days=days - 1)
         )
     except ValueError:
         raise web.HTTPBadRequest(text="Dates must look like 2026-11-21.") from None
@@ -112,8 +140,32 @@ async def _off_the_event_loop(function, *args):
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
+def open_groups(
+    store: ConversationStore, review: ReviewDatabase, start: float, end: float
+) -> list[InboxGroup]:
+    """The inbox's groups of the period that no decision has closed."""
+    return group_messages(store.inbox(start, end), DecidedGroups(review.decided_keys()))
+
+
+def _same_origin(request: web.Request) -> None:
+    """Forms post only from these pages (the CSP's form-action and the SameSite cookie say so
+    too); a browser's Origin naming another site is refused."""
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        raise web.HTTPForbidden(text="Forms may be sent from this site only.")
+
+
+def _create_review_tables(review: ReviewDatabase) -> None:
+    try:
+        review.create_tables()
+    except sa.exc.SQLAlchemyError as error:  # the clinic page must start all the same
+        logger.error("The review database (REVIEW_DB_URL) is not reachable yet: %s", error)
+
+
 def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
     app[STORE_KEY] = ConversationStore(settings.tracker_store_url, read_only=True)
+    app[REVIEW_KEY] = ReviewDatabase(settings.review_db_url)
+    _create_review_tables(app[REVIEW_KEY])  # at start, before the server listens
 
     @web.middleware
     async def require_nurse(request: web.Request, handler):
@@ -218,7 +270,61 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         ]
         return _csv(rows, f"feedback-{start}-to-{end}.csv")
 
+    async def inbox_page(
+        request: web.Request, status: int = 200, problem: str = "", notice: str = ""
+    ) -> web.Response:
+        start, end = date_range(request, INBOX_DAYS)
+        groups = await _off_the_event_loop(
+            open_groups, request.app[STORE_KEY], request.app[REVIEW_KEY], *_timestamps(start, end)
+        )
+        return render(
+            "nurse_inbox.html",
+            PAGE_HEADERS,
+            status=status,
+            start=start,
+            end=end,
+            groups=paginate(groups, _number(request, "page", 1)),
+            problem=problem,
+            notice=notice,
+            topics=topic_choices(faq_titles()),
+            topic_name=topic_name,
+            reasons=DISMISS_REASONS,
+        )
+
+    async def inbox(request: web.Request) -> web.Response:
+        return await inbox_page(request, notice=SAVED if request.query.get("saved") else "")
+
+    async def decide(request: web.Request) -> web.Response:
+        _same_origin(request)
+        start, end = date_range(request, INBOX_DAYS)
+        form = {name: str(value) for name, value in (await request.post()).items()}
+        try:
+            decision = read_decision(form, faq_titles())
+            groups = await _off_the_event_loop(
+                open_groups,
+                request.app[STORE_KEY],
+                request.app[REVIEW_KEY],
+                *_timestamps(start, end),
+            )
+            group = next((g for g in groups if g.key == decision.key), None)
+            if group is None:
+                raise NotAccepted(
+                    "That question is no longer in the inbox: someone may have decided on it."
+                )
+            await _off_the_event_loop(
+                request.app[REVIEW_KEY].keep, decision, group, signed_in_as(request)
+            )
+        except AlreadyDecided:
+            return await inbox_page(
+                request, status=409, problem="Someone decided on that question first."
+            )
+        except NotAccepted as problem:
+            return await inbox_page(request, status=400, problem=str(problem))
+        raise web.HTTPSeeOther(f"/nurse/inbox?from={start}&to={end}&saved=1")
+
     app.router.add_get("/nurse", dashboard)
+    app.router.add_get("/nurse/inbox", inbox)
+    app.router.add_post("/nurse/inbox/decide", decide)
     app.router.add_post("/nurse/sign-in", sign_in)
     app.router.add_post("/nurse/sign-out", sign_out)
     app.router.add_get("/nurse/conversations/{sender_id}", conversation)

@@ -19,7 +19,16 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
-from core.names import FEEDBACK_SLOT
+from core.names import FAQ_INTENT as FAQ
+from core.names import FEEDBACK_SLOT, READING_KEY
+from core.review.inbox import (
+    LOW_CONFIDENCE,
+    NOT_HELPFUL,
+    UNANSWERED,
+    InboxMessage,
+    picked_a_suggestion,
+    ranked_topics,
+)
 from core.review.pages import Page, matching, page_slice
 from core.review.ratings import THUMB_INTENTS, THUMB_PAYLOAD_PREFIX
 from core.review.report import (
@@ -156,18 +165,15 @@ def bot_facts(connection: Connection, period: Period) -> BotFacts:
     return BotFacts(topics, topics_by_day, levels, reasons, ratings)
 
 
-def unanswered(connection: Connection, period: Period) -> list[Unanswered]:
-    """Every patient message the assistant could not answer, grouped by its words.
+def _unanswered_messages(connection: Connection, period: Period, message: Any, *more: Any) -> Any:
+    """The patient messages of the period the assistant could not answer, as a query of their
+    text, time and conversation (and `more` columns of `message`, EVENTS' alias), in order.
 
     A message is unanswered when its intent says so, or when the first action after it (other
     than listening) is an unanswered reply. So the search starts from those replies (few, found
     by their columns) and looks back, through the sender_id index, for the message or action
     just before each; only the messages found have their text read."""
-    reply, previous, message = (
-        EVENTS.alias("reply"),
-        EVENTS.alias("previous"),
-        EVENTS.alias("message"),
-    )
+    reply, previous = EVENTS.alias("reply"), EVENTS.alias("previous")
     came_before = (
         sa.select(sa.func.max(previous.c.id))
         .where(
@@ -202,9 +208,12 @@ def unanswered(connection: Connection, period: Period) -> list[Unanswered]:
         .offset(0)
         .subquery()
     )
-    rows = connection.execute(
+    return (
         sa.select(
-            _json_text(connection, ("text",), message), message.c.timestamp, message.c.sender_id
+            _json_text(connection, ("text",), message),
+            message.c.timestamp,
+            message.c.sender_id,
+            *more,
         )
         .join_from(message, found, message.c.id == found.c.message_id)
         .where(
@@ -216,6 +225,13 @@ def unanswered(connection: Connection, period: Period) -> list[Unanswered]:
             ),
         )
         .order_by(message.c.id)
+    )
+
+
+def unanswered(connection: Connection, period: Period) -> list[Unanswered]:
+    """Every patient message the assistant could not answer, grouped by its words."""
+    rows = connection.execute(
+        _unanswered_messages(connection, period, EVENTS.alias("message"))
     ).all()
     return group_unanswered((text or "", timestamp, sender) for text, timestamp, sender in rows)
 
@@ -349,3 +365,138 @@ def dashboard(
         ratings=facts.ratings,
     )
     return report, page
+
+
+# An FAQ answer the response selector gave with less confidence than this goes to the inbox.
+# The classifier's confidences are softmax over ~50 topics: at 0.5 or more the chosen topic
+# outweighs every other together, below it another reading was nearly as likely, and the
+# nurses should see the wording (core/retrieval/decide.py rescues such answers by retrieval).
+UNSURE_BELOW = 0.5
+INBOX_PARSE_KEYS = (
+    ("parse_data", READING_KEY),
+    ("parse_data", "response_selector", FAQ, "ranking"),
+)
+
+
+def _inbox_columns(connection: Connection, message: Any) -> list[ColumnElement]:
+    """What the inbox reads of each message found, besides its text: its row and how the
+    assistant read it (to suggest topics)."""
+    return [message.c.id, *(_json_text(connection, path, message) for path in INBOX_PARSE_KEYS)]
+
+
+def _inbox_message(row: Any, why: str) -> InboxMessage:
+    text, timestamp, sender, row_id, reading, ranking = row[:6]
+    ranking_list = json.loads(ranking) if ranking else []
+    return InboxMessage(
+        row_id,
+        text or "",
+        timestamp,
+        sender,
+        why,
+        ranked_topics(
+            _json_object(reading), ranking_list if isinstance(ranking_list, list) else []
+        ),
+    )
+
+
+def inbox_messages(connection: Connection, period: Period) -> list[InboxMessage]:
+    """The patient messages of the period the nurses' inbox shows: not answered (as the
+    dashboard counts them) unless the patient picked a "Did you mean" topic; answered with low
+    confidence; and those whose answer was rated 👎."""
+    message, following = EVENTS.alias("message"), EVENTS.alias("following")
+    next_reading = (
+        sa.select(_json_text(connection, ("parse_data", READING_KEY), following))
+        .where(
+            following.c.sender_id == message.c.sender_id,
+            following.c.id > message.c.id,
+            following.c.type_name == "user",
+        )
+        .order_by(following.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = [
+        _inbox_message(row, UNANSWERED)
+        for row in connection.execute(
+            _unanswered_messages(
+                connection, period, message, *_inbox_columns(connection, message), next_reading
+            )
+        )
+        if not picked_a_suggestion(_json_object(row[4]), _json_object(row[6]))
+    ]
+    confidence = _json_text(
+        connection, ("parse_data", "response_selector", FAQ, "response", "confidence")
+    )
+    how = _json_text(connection, ("parse_data", READING_KEY, "how"))
+    found += [
+        _inbox_message(row, LOW_CONFIDENCE)
+        for row in connection.execute(
+            sa.select(
+                _json_text(connection, ("text",)),
+                EVENTS.c.timestamp,
+                EVENTS.c.sender_id,
+                *_inbox_columns(connection, EVENTS),
+            )
+            .where(
+                _in(period),
+                EVENTS.c.type_name == "user",
+                EVENTS.c.intent_name == FAQ,
+                _patient_message(connection),
+                sa.or_(sa.cast(confidence, sa.Float) < UNSURE_BELOW, how == "retrieval"),
+            )
+            .order_by(EVENTS.c.id)
+        )
+    ]
+    return found + _rated_down(connection, period)
+
+
+def _rated_down(connection: Connection, period: Period) -> list[InboxMessage]:
+    """The patient messages whose answers were rated 👎 in the period: for each rating (a few,
+    found by their columns), the last answer it names before it, and the patient message just
+    before that answer."""
+    rating, bot, asked = EVENTS.alias("rating"), EVENTS.alias("bot"), EVENTS.alias("asked")
+    answer = sa.select(sa.func.max(bot.c.id)).where(
+        bot.c.sender_id == rating.c.sender_id,
+        bot.c.id < rating.c.id,
+        bot.c.type_name == "bot",
+        _json_text(connection, ("metadata", "utter_action"), bot)
+        == _json_text(connection, ("value", "answer"), rating),
+    )
+    question = (
+        sa.select(sa.func.max(asked.c.id))
+        .where(
+            asked.c.sender_id == rating.c.sender_id,
+            asked.c.id < answer.scalar_subquery(),
+            _patient_message(connection, asked),
+        )
+        .scalar_subquery()
+    )
+    rows = connection.execute(
+        sa.select(_json_text(connection, ("value",), rating), question).where(
+            _in(period, rating),
+            # Rasa stores a slot's name in action_name.
+            rating.c.type_name == "slot",
+            rating.c.action_name == FEEDBACK_SLOT,
+        )
+    ).all()
+    ids = {
+        row_id
+        for value, row_id in rows
+        if row_id is not None and (given := _json_object(value)) and given.get("helpful") is False
+    }
+    if not ids:
+        return []
+    message = EVENTS.alias("message")
+    return [
+        _inbox_message(row, NOT_HELPFUL)
+        for row in connection.execute(
+            sa.select(
+                _json_text(connection, ("text",), message),
+                message.c.timestamp,
+                message.c.sender_id,
+                *_inbox_columns(connection, message),
+            )
+            .where(message.c.id.in_(sorted(ids)))
+            .order_by(message.c.id)
+        )
+    ]

@@ -25,6 +25,8 @@ class WebSettings:
     # The nurses' dashboard: off (every /nurse path answers 401) while the token is empty.
     nurse_token: str
     tracker_store_url: str
+    # The nurses' inbox decisions: a database the web server writes (webapp/review_db.py).
+    review_db_url: str
 
 
 def load_settings() -> WebSettings:
@@ -44,4 +46,5 @@ def load_settings() -> WebSettings:
         ),
         nurse_token=env("NURSE_TOKEN", ""),
         tracker_store_url=tracker_store_url(),
+        review_db_url=setting("REVIEW_DB_URL"),
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.review.inbox import InboxMessage
 from core.review.pages import PER_PAGE, Page
 from core.review.report import AnswerRating, ConversationSummary, Report, Unanswered
 from webapp import review_queries
@@ -58,6 +59,10 @@ class ConversationStore:
     def unanswered(self, start: float, end: float) -> list[Unanswered]:
         with self.engine.connect() as connection:
             return review_queries.unanswered(connection, Period(start, end))
+
+    def inbox(self, start: float, end: float) -> list[InboxMessage]:
+        with self.engine.connect() as connection:
+            return review_queries.inbox_messages(connection, Period(start, end))
 
     def ratings(self, start: float, end: float) -> list[AnswerRating]:
         with self.engine.connect() as connection:
