@@ -39,7 +39,7 @@ export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 WIDGET := widget/dist/assistant-widget.js
 WIDGET_MODULES := widget/node_modules/.package-lock.json
 
-.PHONY: audit help install widget browser scale-services test-scale train run shell validate test test-unit test-widget test-python test-conversations evaluate bench bench-dashboard check-content purge constraints clean lint format fingerprints
+.PHONY: audit help install widget browser scale-services test-scale train run shell validate test test-unit test-widget test-python test-conversations evaluate bench bench-dashboard check-content purge staff-account constraints clean lint format fingerprints
 
 help: ## this list (from the comments after `##` in the Makefile)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -99,7 +99,7 @@ validate: $(INSTALLED) ## check the training data and domain (rasa data validate
 
 test: validate $(MODEL) test-widget test-conversations test-python ## the whole suite: data, widget, conversation stories, pytest with the real servers
 
-test-unit: $(INSTALLED) ## the fast tests: pure core, actions, components; no servers (under a minute)
+test-unit: $(INSTALLED) $(WEB_INSTALLED) ## the fast tests: pure core, actions, components; no servers (under a minute)
 	$(PYTHON_VENV) -m pytest tests/unit -q
 
 # The widget's pure logic (widget/src/rasa-replies.js), with Node's own test runner.
@@ -195,6 +195,15 @@ check-content: $(INSTALLED) ## check edited answers before they go live
 purge: $(WEB_INSTALLED) ## delete conversations older than DAYS days: make purge DAYS=90
 	@[ -n "$(DAYS)" ] || { echo "Say how many days to keep: make purge DAYS=90"; exit 1; }
 	$(WEB_PYTHON) -m webapp.purge --days $(DAYS)
+
+# Nurses' and clinicians' accounts in the review database (REVIEW_DB_URL): the password is asked
+# for twice, unseen (or read from STAFF_PASSWORD, or standard input, for scripts).
+staff-account: $(WEB_INSTALLED) ## add an account: make staff-account NAME="Ann Lee" ROLE=clinician (no NAME: list; DISABLE=1; NEW_PASSWORD=1)
+	@if [ -z "$(NAME)" ]; then $(WEB_PYTHON) -m webapp.accounts list; \
+	elif [ -n "$(DISABLE)" ]; then $(WEB_PYTHON) -m webapp.accounts disable --name "$(NAME)"; \
+	elif [ -n "$(NEW_PASSWORD)" ]; then $(WEB_PYTHON) -m webapp.accounts password --name "$(NAME)"; \
+	else [ -n "$(ROLE)" ] || { echo 'Say the role: make staff-account NAME="Ann Lee" ROLE=clinician (or ROLE=nurse)'; exit 1; }; \
+	  $(WEB_PYTHON) -m webapp.accounts add --name "$(NAME)" --role "$(ROLE)"; fi
 
 clean: ## delete models, results and the built widget
 	rm -rf $(MODELS_DIR) $(RESULTS_DIR) .rasa widget/dist

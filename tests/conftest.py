@@ -11,6 +11,7 @@ import pytest
 from tools.servers import (  # noqa: F401  (re-exported for the test modules)
     NURSE_TOKEN,
     PROJECT_ROOT,
+    STAFF,
     RunningAssistant,
     ServersDidNotStart,
     free_port,

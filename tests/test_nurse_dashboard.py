@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import html as html_module
 import io
+import os
 import re
 import shutil
 import sqlite3
@@ -18,11 +19,19 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
-from conftest import NURSE_TOKEN, PROJECT_ROOT, SCREENSHOT_DIR, RunningAssistant, triage_of
+from conftest import (
+    NURSE_TOKEN,
+    PROJECT_ROOT,
+    SCREENSHOT_DIR,
+    STAFF,
+    RunningAssistant,
+    triage_of,
+)
 from playwright.sync_api import expect
 
 from core.content import all_response_variants, faq_responses, faq_titles
 from core.review.report import topic_name
+from tools.servers import WEB_VENV
 from webapp.store import ConversationStore
 
 PHONE, EMAIL = "+1 555 010 0199", "jane.doe@example.org"
@@ -32,6 +41,37 @@ UNANSWERED_TEXTS = {
     for name in ("utter_out_of_scope", "utter_ask_rephrase", "utter_how_can_i_help")
 }
 BEARER = {"Authorization": f"Bearer {NURSE_TOKEN}"}
+NURSE_NAME, _, NURSE_PASSWORD = STAFF["nurse"]
+CLINICIAN_NAME, _, CLINICIAN_PASSWORD = STAFF["clinician"]
+
+
+def sign_in(session: requests.Session, assistant, name: str, password: str) -> requests.Response:
+    """The sign-in form's post, as a browser sends it."""
+    return session.post(
+        f"{assistant.web_url}/nurse/sign-in",
+        data={"name": name, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+def sign_in_with_the_form(page, assistant, who: str, path: str) -> None:
+    """In the browser: open `path`, get the sign-in form, sign in as STAFF[who]."""
+    name, _, password = STAFF[who]
+    page.goto(f"{assistant.web_url}{path}")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def signed_in(assistant, who: str) -> requests.Session:
+    """A session signed in through the sign-in form as STAFF[who] ("nurse" or "clinician")."""
+    name, _, password = STAFF[who]
+    session = requests.Session()
+    reply = sign_in(session, assistant, name, password)
+    assert reply.status_code == 303, reply.text
+    return session
 
 
 @dataclass
@@ -272,6 +312,8 @@ def test_transcript_shows_the_conversation_in_order(assistant, pilot_day):
         "/nurse/export/unanswered.csv",
         "/nurse/export/feedback.csv",
         "/nurse/conversations/anything",
+        "/nurse/inbox",
+        "/nurse/proposals",
         "/nurse/no-such-page",
     ],
 )
@@ -298,29 +340,66 @@ def test_a_bad_date_gets_a_clear_400(assistant, pilot_day):
 
 
 def test_sign_in_form_sets_a_session_cookie(assistant, pilot_day):
-    wrong = requests.post(
-        f"{assistant.web_url}/nurse/sign-in",
-        data={"token": "nope"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert wrong.status_code == 401 and "not right" in wrong.text
     session = requests.Session()
-    signed_in = session.post(
-        f"{assistant.web_url}/nurse/sign-in",
-        data={"token": NURSE_TOKEN},
-        allow_redirects=False,
-        timeout=10,
-    )
+    signed_in = sign_in(session, assistant, NURSE_NAME, NURSE_PASSWORD)
     assert signed_in.status_code == 303
     cookie = signed_in.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and NURSE_TOKEN not in cookie
-    assert session.get(f"{assistant.web_url}/nurse", timeout=10).status_code == 200
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/nurse" in cookie
+    assert "Max-Age=28800" in cookie, "8 hours"
+    assert NURSE_PASSWORD not in cookie and NURSE_NAME.split()[0] not in cookie, "encrypted"
+    dashboard = session.get(f"{assistant.web_url}/nurse", timeout=10)
+    assert dashboard.status_code == 200 and f"{NURSE_NAME}, nurse" in dashboard.text
     session.post(f"{assistant.web_url}/nurse/sign-out", timeout=10)
     assert (
         session.get(f"{assistant.web_url}/nurse", timeout=10, allow_redirects=False).status_code
         == 401
     )
+
+
+@pytest.mark.parametrize(
+    "name,password",
+    [
+        (NURSE_NAME, "not her password"),
+        (NURSE_NAME, CLINICIAN_PASSWORD),
+        ("Nobody Here", NURSE_PASSWORD),
+        (NURSE_NAME, ""),
+        ("", ""),
+    ],
+)
+def test_a_wrong_name_or_password_is_401_without_saying_which(assistant, name, password):
+    session = requests.Session()
+    wrong = sign_in(session, assistant, name, password)
+    assert wrong.status_code == 401
+    assert "That name and password do not match an account." in wrong.text
+    assert "Set-Cookie" not in wrong.headers
+    assert session.get(f"{assistant.web_url}/nurse", timeout=10).status_code == 401
+
+
+def test_many_wrong_passwords_for_one_name_are_paused(assistant):
+    name = "Throttle Test"  # no such account: the pause is per name and address
+    tries = [sign_in(requests.Session(), assistant, name, "wrong password") for _ in range(12)]
+    assert [reply.status_code for reply in tries] == [401] * 10 + [429] * 2
+    assert "Too many tries" in tries[-1].text
+    assert signed_in(assistant, "nurse").get(f"{assistant.web_url}/nurse").status_code == 200
+
+
+def test_a_disabled_account_is_signed_out_and_cannot_sign_in(assistant):
+    name, password = "Temporary Nurse", "temporary pass phrase"
+    command = [str(WEB_VENV / "bin" / "python"), "-m", "webapp.accounts"]
+    env = {**os.environ, "REVIEW_DB_URL": f"sqlite:///{assistant.review_db}"}
+    subprocess.run(
+        command + ["add", "--name", name, "--role", "nurse"],
+        env={**env, "STAFF_PASSWORD": password},
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    session = requests.Session()
+    assert sign_in(session, assistant, name, password).status_code == 303
+    assert session.get(f"{assistant.web_url}/nurse/proposals", timeout=10).status_code == 200
+    subprocess.run(command + ["disable", "--name", name], env=env, cwd=PROJECT_ROOT, check=True)
+    assert session.get(f"{assistant.web_url}/nurse/proposals", timeout=10).status_code == 401
+    assert sign_in(requests.Session(), assistant, name, password).status_code == 401
 
 
 def test_the_dashboard_reads_the_store_read_only(assistant, pilot_day):
@@ -362,10 +441,7 @@ def test_dashboard_in_a_browser(browser, assistant, pilot_day):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
-        page.goto(f"{assistant.web_url}/nurse")
-        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-        page.get_by_label("Access token").fill(NURSE_TOKEN)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_with_the_form(page, assistant, "nurse", "/nurse")
         expect(page.locator("#figure-conversations .number")).to_have_text(
             str(len(pilot_day.conversations))
         )
@@ -418,28 +494,30 @@ def inbox_groups(assistant) -> dict[str, str]:
     return {html_module.unescape(text): key for key, text in GROUP.findall(reply.text)}
 
 
-def decide(assistant, **form: str) -> requests.Response:
-    return requests.post(
-        f"{assistant.web_url}/nurse/inbox/decide",
-        data=form,
-        headers=BEARER,
-        allow_redirects=False,
-        timeout=30,
+def decide(assistant, who: str = "nurse", **form: str) -> requests.Response:
+    """A decision posted by STAFF[who], signed in with her own password."""
+    return signed_in(assistant, who).post(
+        f"{assistant.web_url}/nurse/inbox/decide", data=form, allow_redirects=False, timeout=30
     )
 
 
-def decisions(assistant, key: str) -> list[tuple]:
+def review_rows(assistant, sql: str, *parameters) -> list[tuple]:
+    """Rows of the review database, read with SQL."""
     with closing(sqlite3.connect(assistant.review_db)) as db:
-        return db.execute(
-            "SELECT kind, topic, reason, sample_text, decided_by, decided_at"
-            " FROM inbox_decisions WHERE group_key = ?",
-            (key,),
-        ).fetchall()
+        return db.execute(sql, parameters).fetchall()
+
+
+def decisions(assistant, key: str) -> list[tuple]:
+    return review_rows(
+        assistant,
+        "SELECT kind, topic, reason, sample_text, decided_by, decided_at"
+        " FROM inbox_decisions WHERE group_key = ?",
+        key,
+    )
 
 
 def all_decisions(assistant) -> int:
-    with closing(sqlite3.connect(assistant.review_db)) as db:
-        return db.execute("SELECT count(*) FROM inbox_decisions").fetchone()[0]
+    return review_rows(assistant, "SELECT count(*) FROM inbox_decisions")[0][0]
 
 
 def just_now(stored: str) -> bool:
@@ -463,13 +541,12 @@ def test_an_unanswered_question_reaches_the_inbox_and_leaves_it_once_added(
         INBOX_TOPIC,
         None,
         question,
-        "nurse",
+        NURSE_NAME,
     )
     assert just_now(when)
-    with closing(sqlite3.connect(assistant.review_db)) as db:
-        assert db.execute("SELECT kind, topic, text, status FROM proposals").fetchall() == [
-            ("example", INBOX_TOPIC, question, "draft")
-        ]
+    assert review_rows(
+        assistant, "SELECT kind, topic, text, status, created_by FROM proposals"
+    ) == [("example", INBOX_TOPIC, question, "draft", NURSE_NAME)]
     # Asked again in other words, it stays away: the decision holds for similar wordings.
     assistant.send(
         f"inbox-{uuid.uuid4().hex[:8]}", "Do you validate parking tickets for the garage?"
@@ -483,7 +560,7 @@ def test_a_dismissed_question_leaves_the_inbox_with_its_reason(assistant, inbox_
     assert decide(assistant, key=key, kind="dismiss", reason="off_topic").status_code == 303
     assert question not in inbox_groups(assistant)
     [(kind, _, reason, _, who, when)] = decisions(assistant, key)
-    assert (kind, reason, who) == ("dismiss", "off_topic", "nurse") and just_now(when)
+    assert (kind, reason, who) == ("dismiss", "off_topic", NURSE_NAME) and just_now(when)
 
 
 @pytest.mark.parametrize(
@@ -510,10 +587,10 @@ def test_a_bad_decision_gets_a_clear_message_and_stores_nothing(
 def test_a_decision_from_another_site_is_refused(assistant, inbox_questions):
     before = all_decisions(assistant)
     key = inbox_groups(assistant)["what's the capital of france?"]
-    reply = requests.post(
+    reply = signed_in(assistant, "nurse").post(
         f"{assistant.web_url}/nurse/inbox/decide",
         data={"key": key, "kind": "dismiss", "reason": "nonsense"},
-        headers={**BEARER, "Origin": "https://evil.example"},
+        headers={"Origin": "https://evil.example"},
         allow_redirects=False,
         timeout=30,
     )
@@ -525,9 +602,7 @@ def test_inbox_in_a_browser(browser, assistant, pilot_day, inbox_questions):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
-        page.goto(f"{assistant.web_url}/nurse")
-        page.get_by_label("Access token").fill(NURSE_TOKEN)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_with_the_form(page, assistant, "nurse", "/nurse")
         page.get_by_role("link", name="Inbox").click()
         expect(page.get_by_role("heading", name=re.compile("Inbox"))).to_be_visible()
         car = page.locator("section.group", has_text="can you fix my car?")
@@ -543,3 +618,161 @@ def test_inbox_in_a_browser(browser, assistant, pilot_day, inbox_questions):
         expect(page.locator("section.group", has_text="can you fix my car?")).to_have_count(0)
     finally:
         context.close()
+
+
+# Sign-off (/nurse/proposals): a clinician signs off what the inbox proposes, or sends it back.
+
+
+def proposals_in_sql(assistant) -> dict[int, tuple]:
+    """{id: (status, created_by, reviewed_by, reviewed_at, review_note)} in the review database."""
+    rows = review_rows(
+        assistant,
+        "SELECT id, status, created_by, reviewed_by, reviewed_at, review_note FROM proposals",
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def history_of(assistant, proposal: int) -> list[tuple]:
+    return review_rows(
+        assistant,
+        "SELECT from_status, to_status, changed_by, changed_at, note FROM proposal_history"
+        " WHERE proposal_id = ? ORDER BY id",
+        proposal,
+    )
+
+
+@pytest.fixture(scope="module")
+def drafts(assistant: RunningAssistant, inbox_questions) -> dict[str, int]:
+    """Proposals made in the inbox over HTTP: a new topic by the nurse and an example by the
+    clinician, from questions the assistant cannot answer; {who proposed: proposal id}."""
+    asked = {
+        "nurse": "how do I renew my passport online",
+        "clinician": "what time does the hospital cafeteria open on sundays",
+    }
+    for text in asked.values():
+        assistant.send(f"signoff-{uuid.uuid4().hex[:8]}", text)
+    groups = inbox_groups(assistant)
+    made = {}
+    for who, text in asked.items():
+        form = (
+            {"kind": "new_topic", "title": "Renewing a passport?"}
+            if who == "nurse"
+            else {"kind": "add_example", "topic": INBOX_TOPIC}
+        )
+        reply = decide(assistant, who, key=groups[text], **form)
+        assert reply.status_code == 303, reply.text
+        [(made[who],)] = review_rows(assistant, "SELECT id FROM proposals WHERE text = ?", text)
+    return made
+
+
+def review(session: requests.Session, assistant, **form: str) -> requests.Response:
+    return session.post(
+        f"{assistant.web_url}/nurse/proposals/review",
+        data=form,
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+def test_a_nurse_sees_the_proposals_but_cannot_sign_off(assistant, drafts):
+    nurse = signed_in(assistant, "nurse")
+    page = nurse.get(f"{assistant.web_url}/nurse/proposals", timeout=30)
+    assert page.status_code == 200
+    assert "Renewing a passport?" in page.text and "how do I renew my passport online" in page.text
+    assert NURSE_NAME in page.text and CLINICIAN_NAME in page.text, "who proposed each"
+    assert "Sign off</button>" not in page.text and "Send back</button>" not in page.text
+    before = proposals_in_sql(assistant)
+    refused = review(nurse, assistant, proposal=str(drafts["nurse"]), action="sign_off")
+    assert refused.status_code == 403
+    assert (
+        "Only a clinician can sign off" in refused.text and "Nothing was changed." in refused.text
+    )
+    assert proposals_in_sql(assistant) == before
+    assert [h[:3] for h in history_of(assistant, drafts["nurse"])] == [(None, "draft", NURSE_NAME)]
+
+
+def test_the_token_reads_the_dashboard_but_cannot_decide_or_sign_off(assistant, drafts):
+    assert get(assistant, "/nurse", headers=BEARER).status_code == 200
+    assert get(assistant, "/nurse/export/feedback.csv", headers=BEARER).status_code == 200
+    page = get(assistant, "/nurse/proposals", headers=BEARER)
+    assert page.status_code == 200 and "Sign off</button>" not in page.text
+    before, decided = proposals_in_sql(assistant), all_decisions(assistant)
+    for path, form in [
+        ("/nurse/proposals/review", {"proposal": str(drafts["nurse"]), "action": "sign_off"}),
+        ("/nurse/inbox/decide", {"key": "capital france whats", "kind": "dismiss"}),
+    ]:
+        refused = requests.post(f"{assistant.web_url}{path}", data=form, headers=BEARER, timeout=30)
+        assert refused.status_code == 403 and "can only read" in refused.text, path
+    assert proposals_in_sql(assistant) == before and all_decisions(assistant) == decided
+
+
+def test_a_clinician_signs_off_with_her_name_and_the_date(assistant, drafts):
+    clinician = signed_in(assistant, "clinician")
+    page = clinician.get(f"{assistant.web_url}/nurse/proposals", timeout=30).text
+    assert f'aria-label="Sign off proposal {drafts["nurse"]}"' in page
+    signed = review(clinician, assistant, proposal=str(drafts["nurse"]), action="sign_off")
+    assert signed.status_code == 303
+    status, created_by, reviewed_by, reviewed_at, note = proposals_in_sql(assistant)[
+        drafts["nurse"]
+    ]
+    assert (status, created_by, reviewed_by, note) == (
+        "reviewed",
+        NURSE_NAME,
+        CLINICIAN_NAME,
+        None,
+    )
+    assert just_now(reviewed_at)
+    [made, change] = history_of(assistant, drafts["nurse"])
+    assert made[:3] == (None, "draft", NURSE_NAME)
+    assert change[:3] == ("draft", "reviewed", CLINICIAN_NAME) and just_now(change[3])
+    again = review(
+        clinician, assistant, proposal=str(drafts["nurse"]), action="send_back", note="x"
+    )
+    assert again.status_code == 409 and "reviewed that change first" in again.text
+    assert len(history_of(assistant, drafts["nurse"])) == 2
+
+
+def test_a_clinician_sends_back_her_own_proposal_with_a_note(assistant, drafts):
+    clinician = signed_in(assistant, "clinician")
+    own = str(drafts["clinician"])
+    no_note = review(clinician, assistant, proposal=own, action="send_back", note=" ")
+    assert no_note.status_code == 400 and "Please say in the note why" in no_note.text
+    assert proposals_in_sql(assistant)[drafts["clinician"]][0] == "draft"
+    sent = review(clinician, assistant, proposal=own, action="send_back", note="Not about us")
+    assert sent.status_code == 303
+    status, created_by, reviewed_by, _, note = proposals_in_sql(assistant)[drafts["clinician"]]
+    assert (status, created_by, reviewed_by, note) == (
+        "rejected",
+        CLINICIAN_NAME,
+        CLINICIAN_NAME,
+        "Not about us",
+    )
+    assert history_of(assistant, drafts["clinician"])[-1][4] == "Not about us"
+    page = clinician.get(f"{assistant.web_url}/nurse/proposals", timeout=30).text
+    assert "(own proposal)" in page
+
+
+def test_sign_off_in_a_browser(browser, assistant, drafts):
+    [(proposal, wording)] = review_rows(
+        assistant, "SELECT id, text FROM proposals WHERE status = 'draft' ORDER BY id LIMIT 1"
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in_with_the_form(page, assistant, "clinician", "/nurse/proposals")
+        expect(page.locator("#signed-in-as")).to_have_text(f"{CLINICIAN_NAME}, clinician")
+        page.get_by_role("link", name="Proposals").click()
+        row = page.locator(f"#proposal-{proposal}")
+        expect(row).to_contain_text(wording)
+        expect(row).to_contain_text("Draft")
+        row.get_by_role("button", name=f"Sign off proposal {proposal}").click()
+        expect(page.locator("#saved")).to_have_text("Signed off.")
+        expect(row).to_contain_text("Signed off")
+        expect(row).to_contain_text(f"by {CLINICIAN_NAME}")
+        expect(row.get_by_role("button")).to_have_count(0)
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / "nurse-proposals.png"), full_page=True)
+    finally:
+        context.close()
+    status, _, reviewed_by, reviewed_at, _ = proposals_in_sql(assistant)[proposal]
+    assert (status, reviewed_by) == ("reviewed", CLINICIAN_NAME) and just_now(reviewed_at)

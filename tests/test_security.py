@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from conftest import NURSE_TOKEN, PROJECT_ROOT, RunningAssistant, start_assistant
+from conftest import NURSE_TOKEN, PROJECT_ROOT, STAFF, RunningAssistant, start_assistant
 
 from tools.servers import WEB_VENV
 
@@ -285,43 +285,81 @@ def test_no_secret_is_committed():
 
 
 @pytest.mark.parametrize(
-    "setting", ["NURSE_TOKEN", "TRACKER_STORE_URL", "REVIEW_DB_URL", "CORS_ORIGINS"]
+    "setting",
+    ["NURSE_TOKEN", "NURSE_SESSION_SECRET", "TRACKER_STORE_URL", "REVIEW_DB_URL", "CORS_ORIGINS"],
 )
 def test_secrets_and_sites_are_documented_settings(setting):
     assert f"`{setting}`" in (PROJECT_ROOT / "docs" / "settings.md").read_text()
 
 
-def test_the_nurses_token_is_never_logged(assistant: RunningAssistant):
+def test_the_nurses_token_and_passwords_are_never_logged(assistant: RunningAssistant):
     wrong = "planted-wrong-token-" + os.urandom(4).hex()
+    name, _, password = STAFF["nurse"]
     requests.get(
         f"{assistant.web_url}/nurse", headers={"Authorization": f"Bearer {NURSE_TOKEN}"}, timeout=30
     )
     requests.get(
         f"{assistant.web_url}/nurse", headers={"Authorization": f"Bearer {wrong}"}, timeout=30
     )
-    requests.post(
-        f"{assistant.web_url}/nurse/sign-in",
-        data={"token": NURSE_TOKEN},
-        allow_redirects=False,
-        timeout=30,
-    )
-    requests.post(
-        f"{assistant.web_url}/nurse/sign-in",
-        data={"token": wrong},
-        allow_redirects=False,
-        timeout=30,
-    )
+    for given in (password, wrong):
+        requests.post(
+            f"{assistant.web_url}/nurse/sign-in",
+            data={"name": name, "password": given},
+            allow_redirects=False,
+            timeout=30,
+        )
     log = assistant.log_file.read_text(errors="replace")
-    assert NURSE_TOKEN not in log and wrong not in log
+    assert NURSE_TOKEN not in log and wrong not in log and password not in log
 
 
-def test_the_nurses_token_is_compared_in_constant_time():
+def test_the_nurses_token_is_compared_in_constant_time_and_passwords_with_argon2():
     source = (PROJECT_ROOT / "webapp" / "nurse.py").read_text()
     plain_comparisons = [
-        line for line in source.splitlines() if "token" in line and re.search(r"[=!]=", line)
+        line
+        for line in source.splitlines()
+        if re.search(r"token|password", line) and re.search(r"[=!]=", line)
     ]
     assert not plain_comparisons, plain_comparisons
-    assert source.count("hmac.compare_digest(") >= 3
+    assert "hmac.compare_digest(" in source
+    accounts = (PROJECT_ROOT / "webapp" / "accounts.py").read_text()
+    assert "HASHER.verify(" in accounts and "from argon2 import PasswordHasher" in accounts
+
+
+def test_the_session_cookie_is_aiohttp_sessions_encrypted_one(assistant: RunningAssistant):
+    name, _, password = STAFF["clinician"]
+    signed_in = requests.post(
+        f"{assistant.web_url}/nurse/sign-in",
+        data={"name": name, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    value = signed_in.cookies["nurse_session"]  # quoted: it holds "="
+    token = value.strip('"')
+    assert token.startswith("gAAAAA"), "a Fernet token (aiohttp-session's EncryptedCookieStorage)"
+    tampered = token[:-10] + ("B" if token[-10] == "A" else "A") + token[-9:]
+    for cookie in (tampered, token[: len(token) // 2]):
+        reply = requests.get(
+            f"{assistant.web_url}/nurse/proposals",
+            cookies={"nurse_session": f'"{cookie}"'},
+            timeout=30,
+        )
+        assert reply.status_code == 401
+    ok = requests.get(
+        f"{assistant.web_url}/nurse/proposals", cookies={"nurse_session": value}, timeout=30
+    )
+    assert ok.status_code == 200 and f"{name}, clinician" in ok.text
+
+
+def test_a_sign_in_from_another_site_is_refused(assistant: RunningAssistant):
+    name, _, password = STAFF["nurse"]
+    reply = requests.post(
+        f"{assistant.web_url}/nurse/sign-in",
+        data={"name": name, "password": password},
+        headers={"Origin": "https://evil.example"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert reply.status_code == 403 and "Set-Cookie" not in reply.headers
 
 
 @pytest.mark.parametrize(

@@ -41,8 +41,7 @@ if [[ $servers == *" web "* ]]; then
   "$web_bin/python" -m webapp.server &
   pids+=($!)
 fi
-dashboard="on http://localhost:$WEB_PORT/nurse"
-[ -n "${NURSE_TOKEN:-}" ] || dashboard="off (set NURSE_TOKEN to turn it on)"
+dashboard="on http://localhost:$WEB_PORT/nurse (accounts: make staff-account)"
 echo "Started:$servers(action server on :$ACTION_PORT, Rasa server on :$RASA_PORT with REST and socket.io," \
   "clinic page with the chat on http://localhost:$WEB_PORT/, nurses' dashboard $dashboard)." \
   "Ctrl-C stops them all."

@@ -18,6 +18,11 @@ SERVER_START_TIMEOUT_S = 300
 # The web server's own environment (webapp/requirements.txt); the Makefile sets WEB_VENV.
 WEB_VENV = PROJECT_ROOT / os.environ.get("WEB_VENV", ".venv-web")
 NURSE_TOKEN = "test-nurse-token-" + os.urandom(8).hex()
+# The accounts each test web server starts with (webapp/accounts.py): name, role, password.
+STAFF = {
+    "nurse": ("Nora Quinn", "nurse", "nurse-pass-" + os.urandom(8).hex()),
+    "clinician": ("Ann Lee", "clinician", "clinician-pass-" + os.urandom(8).hex()),
+}
 
 
 class ServersDidNotStart(RuntimeError):
@@ -82,6 +87,22 @@ class RunningAssistant:
                 self.process.wait()
 
 
+def add_staff_accounts(env: dict[str, str]) -> None:
+    """STAFF's accounts in the review database of `env`, with the real command
+    (`python -m webapp.accounts add`) in the web server's environment."""
+    for name, role, password in STAFF.values():
+        added = subprocess.run(
+            [str(WEB_VENV / "bin" / "python"), "-m", "webapp.accounts", "add"]
+            + ["--name", name, "--role", role],
+            cwd=PROJECT_ROOT,
+            env={**env, "STAFF_PASSWORD": password},
+            capture_output=True,
+            text=True,
+        )
+        if added.returncode != 0 and "already an account" not in added.stderr:
+            raise ServersDidNotStart(f"Could not add {name}'s account: {added.stderr}")
+
+
 def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningAssistant:
     """tools/run_servers.sh on free ports with fresh SQLite stores (conversations, and the
     nurses' inbox decisions); env_overrides change any setting (SERVERS="rasa" and ACTION_PORT
@@ -103,6 +124,8 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
     )
     env.update(env_overrides)
     servers = env.get("SERVERS", "actions rasa web").split()
+    if "web" in servers:
+        add_staff_accounts(env)
     health_urls = {
         "rasa": f"http://127.0.0.1:{rasa_port}",
         "actions": f"http://127.0.0.1:{action_port}/health",

@@ -1,9 +1,13 @@
-"""The nurses' review dashboard under /nurse: sign-in, figures, transcripts, CSV exports, and
-the inbox (/nurse/inbox) of questions to add to the FAQ or dismiss (core/review/inbox.py).
+"""The nurses' review dashboard under /nurse: sign-in, figures, transcripts, CSV exports, the
+inbox (/nurse/inbox) of questions to add to the FAQ or dismiss (core/review/inbox.py), and the
+clinicians' sign-off of what the inbox proposes (/nurse/proposals, core/review/signoff.py).
 
-Signed in by NURSE_TOKEN: a small form sets a session cookie; scripts send
-`Authorization: Bearer <token>`. The token never goes in a URL and is never logged.
-Without a valid token every /nurse path answers 401 and shows only the sign-in form.
+Nurses and clinicians sign in with their own name and password (webapp/accounts.py: Argon2
+hashes in the review database); the session is an encrypted cookie (aiohttp-session's
+EncryptedCookieStorage, keyed by NURSE_SESSION_SECRET) that lasts 8 hours. Scripts read the
+dashboard and its downloads with `Authorization: Bearer <NURSE_TOKEN>`, as a nurse named
+"script" who can change nothing. Passwords and the token never go in a URL and are never logged.
+Without a valid session or token every /nurse path answers 401 and shows only the sign-in form.
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ import hashlib
 import hmac
 import io
 import logging
+import os
 import time
+from collections import defaultdict, deque
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from aiohttp import web
+from aiohttp_session import get_session, new_session
+from aiohttp_session import setup as setup_sessions
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from core.content import faq_titles
 from core.review.charts import horizontal_bars, stacked_columns
@@ -34,19 +43,45 @@ from core.review.inbox import (
 )
 from core.review.pages import PER_PAGE, matching, paginate
 from core.review.report import topic_name, transcript
-from webapp.review_db import AlreadyDecided, ReviewDatabase
+from core.review.signoff import (
+    DRAFT,
+    NOT_A_CLINICIAN,
+    NURSE,
+    REVIEWED,
+    STATUS_WORDS,
+    may_review,
+    read_review,
+)
+from webapp.accounts import Account, Accounts
+from webapp.review_db import AlreadyDecided, AlreadyReviewed, NoSuchProposal, ReviewDatabase
 from webapp.settings import WebSettings
 from webapp.store import ConversationStore
 from webapp.templating import render
 
 SESSION_COOKIE = "nurse_session"
 SESSION_SECONDS = 8 * 3600
+# NURSE_SESSION_SECRET: long enough that it cannot be guessed.
+MIN_SECRET = 32
+# Naive throttle: this many failed sign-ins for one name from one address, then a pause.
+SIGN_IN_TRIES = 10
+SIGN_IN_WINDOW_S = 15 * 60
 DEFAULT_DAYS = 7
 # The inbox looks further back: a question asked a few times a month is worth adding.
 INBOX_DAYS = 30
 STORE_KEY = web.AppKey("conversation_store", ConversationStore)
 REVIEW_KEY = web.AppKey("review_db", ReviewDatabase)
+ACCOUNTS_KEY = web.AppKey("staff_accounts", Accounts)
+ACCOUNT = "nurse_account"  # the request's: who is signed in (an Account)
+# The bearer token's account: it reads the dashboard and its downloads, and changes nothing.
+SCRIPT = Account("script", NURSE)
+TOKEN_READS_ONLY = (
+    "The access token can only read the dashboard. Sign in with your own name and password "
+    "to decide on the inbox or to sign off a change."
+)
+WRONG_SIGN_IN = "That name and password do not match an account. Please try again."
+TOO_MANY_TRIES = "Too many tries with that name. Please wait 15 minutes and try again."
 SAVED = "Saved. That question, and others worded like it, will not come back to the inbox."
+REVIEWED_NOTICE = {REVIEWED: "Signed off.", "rejected": "Sent back, with your note."}
 logger = logging.getLogger(__name__)
 PAGE_HEADERS = {
     # No script at all on these pages; forms post only to this site.
@@ -60,46 +95,65 @@ PAGE_HEADERS = {
 }
 
 
-def _signature(token: str, expiry: int) -> str:
-    return hmac.new(token.encode(), f"nurse-session:{expiry}".encode(), hashlib.sha256).hexdigest()
+def session_key(secret: str) -> bytes:
+    """The sessions' encryption key: from NURSE_SESSION_SECRET, else random (sessions then end
+    when the web server restarts, and each of several web servers has its own)."""
+    if not secret:
+        logger.warning(
+            "NURSE_SESSION_SECRET is not set: nurses' and clinicians' sessions end when the web "
+            "server restarts."
+        )
+        return os.urandom(32)
+    if len(secret) < MIN_SECRET:
+        raise ValueError(f"NURSE_SESSION_SECRET must be at least {MIN_SECRET} characters long.")
+    return hashlib.sha256(secret.encode()).digest()
 
 
-def session_cookie_value(token: str, now: float | None = None) -> str:
-    expiry = int((now or time.time()) + SESSION_SECONDS)
-    return f"{expiry}.{_signature(token, expiry)}"
+class SessionCookies(EncryptedCookieStorage):
+    """aiohttp-session's encrypted cookie, marked Secure when the page came over https."""
+
+    async def save_session(self, request, response, session) -> None:
+        await super().save_session(request, response, session)
+        if request.secure and self.cookie_name in response.cookies:
+            response.cookies[self.cookie_name]["secure"] = True
 
 
-def _valid_session(token: str, cookie: str) -> bool:
-    expiry_text, _, signature = cookie.partition(".")
-    if not expiry_text.isdigit() or int(expiry_text) < time.time():
-        return False
-    return hmac.compare_digest(signature, _signature(token, int(expiry_text)))
+class SignInThrottle:
+    """Failed sign-ins per (address, name) in the last SIGN_IN_WINDOW_S, in memory."""
+
+    def __init__(self, tries: int = SIGN_IN_TRIES, window_s: float = SIGN_IN_WINDOW_S) -> None:
+        self.tries, self.window_s = tries, window_s
+        self._failed: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        times = self._failed[key]
+        while times and times[0] < time.monotonic() - self.window_s:
+            times.popleft()
+        return times
+
+    def blocked(self, address: str, name: str) -> bool:
+        return len(self._recent((address, name.strip().lower()))) >= self.tries
+
+    def failed(self, address: str, name: str) -> None:
+        if len(self._failed) > 10_000:  # a flood of names: forget the oldest
+            self._failed.clear()
+        self._recent((address, name.strip().lower())).append(time.monotonic())
 
 
-def is_signed_in(request: web.Request, token: str) -> bool:
-    if not token:
-        return False
+def bearer_is_right(request: web.Request, token: str) -> bool:
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return hmac.compare_digest(header[len("Bearer ") :].encode(), token.encode())
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    return bool(cookie) and _valid_session(token, cookie)
-
-
-def _sign_in_page(settings: WebSettings, problem: str = "") -> web.Response:
-    return render(
-        "nurse_sign_in.html",
-        PAGE_HEADERS,
-        status=401,
-        problem=problem,
-        enabled=bool(settings.nurse_token),
-    )
+    given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def signed_in_as(request: web.Request) -> str:
-    """Who is signed in, as decisions record it. Nurses share one NURSE_TOKEN today, so this is
-    "nurse"; nurse and clinician accounts will name the person here, and only here."""
-    return "nurse"
+    """Who is signed in, by name, as decisions and sign-offs record it ("script" for the token)."""
+    return request[ACCOUNT].name
+
+
+def role_of(request: web.Request) -> str:
+    """The signed-in account's role: nurse or clinician (core/review/signoff.py)."""
+    return request[ACCOUNT].role
 
 
 def date_range(request: web.Request, days: int = DEFAULT_DAYS) -> tuple[dt.date, dt.date]:
@@ -165,7 +219,48 @@ def _create_review_tables(review: ReviewDatabase) -> None:
 def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
     app[STORE_KEY] = ConversationStore(settings.tracker_store_url, read_only=True)
     app[REVIEW_KEY] = ReviewDatabase(settings.review_db_url)
+    app[ACCOUNTS_KEY] = Accounts(app[REVIEW_KEY])
     _create_review_tables(app[REVIEW_KEY])  # at start, before the server listens
+    setup_sessions(
+        app,
+        SessionCookies(
+            session_key(settings.nurse_session_secret),
+            cookie_name=SESSION_COOKIE,
+            max_age=SESSION_SECONDS,
+            path="/nurse",
+            httponly=True,
+            samesite="Strict",
+        ),
+    )
+    throttle = SignInThrottle()
+
+    async def signed_in(request: web.Request) -> Account | None:
+        """The bearer token's script account, else the session's, while the account is active
+        (disabling an account ends its sessions)."""
+        if "Authorization" in request.headers:
+            return SCRIPT if bearer_is_right(request, settings.nurse_token) else None
+        session = await get_session(request)
+        name = session.get("name")
+        if not isinstance(name, str):
+            return None
+        account = await _off_the_event_loop(request.app[ACCOUNTS_KEY].active, name)
+        if account is None:
+            session.invalidate()
+        return account
+
+    def page(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
+        return render(
+            template, PAGE_HEADERS, status=status, account=request.get(ACCOUNT), **context
+        )
+
+    async def sign_in_page(request: web.Request, status: int = 401, problem: str = ""):
+        try:
+            has_accounts = bool(await _off_the_event_loop(request.app[ACCOUNTS_KEY].listing))
+        except sa.exc.SQLAlchemyError:
+            has_accounts = True  # the database is down: say so on sign-in, not here
+        return page(
+            request, "nurse_sign_in.html", status=status, problem=problem, enabled=has_accounts
+        )
 
     @web.middleware
     async def require_nurse(request: web.Request, handler):
@@ -173,35 +268,37 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             return await handler(request)
         if request.path == "/nurse/sign-in" and request.method == "POST":
             return await handler(request)
-        if not is_signed_in(request, settings.nurse_token):
-            return _sign_in_page(settings)
+        account = await signed_in(request)
+        if account is None:
+            return await sign_in_page(request)
+        if account is SCRIPT and request.method != "GET":
+            raise web.HTTPForbidden(text=TOKEN_READS_ONLY, headers=PAGE_HEADERS)
+        request[ACCOUNT] = account
         return await handler(request)
 
     app.middlewares.append(require_nurse)
 
-    async def sign_in(request: web.Request) -> web.Response:
+    async def sign_in(request: web.Request) -> web.StreamResponse:
+        _same_origin(request)
         form = await request.post()
-        given = str(form.get("token", ""))
-        if not settings.nurse_token or not hmac.compare_digest(
-            given.encode(), settings.nurse_token.encode()
-        ):
-            return _sign_in_page(settings, problem="That token is not right. Please try again.")
-        response = web.HTTPSeeOther("/nurse")
-        response.set_cookie(
-            SESSION_COOKIE,
-            session_cookie_value(settings.nurse_token),
-            max_age=SESSION_SECONDS,
-            httponly=True,
-            samesite="Strict",
-            path="/nurse",
-            secure=request.secure,
-        )
-        return response
+        name, password = str(form.get("name", "")), str(form.get("password", ""))
+        address = request.remote or ""
+        if throttle.blocked(address, name):
+            return await sign_in_page(request, status=429, problem=TOO_MANY_TRIES)
+        account = None
+        if name.strip() and password:
+            account = await _off_the_event_loop(request.app[ACCOUNTS_KEY].verify, name, password)
+        if account is None:
+            throttle.failed(address, name)
+            logger.info("A sign-in to the nurses' pages failed.")
+            return await sign_in_page(request, problem=WRONG_SIGN_IN)
+        session = await new_session(request)  # a new session id at each sign-in
+        session["name"] = account.name
+        return web.HTTPSeeOther("/nurse")
 
     async def sign_out(request: web.Request) -> web.Response:
-        response = web.HTTPSeeOther("/nurse")
-        response.del_cookie(SESSION_COOKIE, path="/nurse")
-        return response
+        (await get_session(request)).invalidate()
+        return web.HTTPSeeOther("/nurse")
 
     async def dashboard(request: web.Request) -> web.Response:
         start, end = date_range(request)
@@ -216,9 +313,9 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             _number(request, "page", 1),
             per_page,
         )
-        return render(
+        return page(
+            request,
             "nurse_dashboard.html",
-            PAGE_HEADERS,
             report=report,
             start=start,
             end=end,
@@ -242,9 +339,7 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         events = await _off_the_event_loop(request.app[STORE_KEY].conversation, sender)
         if not events:
             raise web.HTTPNotFound(text="No conversation with that id.")
-        return render(
-            "nurse_transcript.html", PAGE_HEADERS, sender=sender, lines=transcript(events)
-        )
+        return page(request, "nurse_transcript.html", sender=sender, lines=transcript(events))
 
     async def unanswered_csv(request: web.Request) -> web.Response:
         start, end = date_range(request)
@@ -277,9 +372,9 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         groups = await _off_the_event_loop(
             open_groups, request.app[STORE_KEY], request.app[REVIEW_KEY], *_timestamps(start, end)
         )
-        return render(
+        return page(
+            request,
             "nurse_inbox.html",
-            PAGE_HEADERS,
             status=status,
             start=start,
             end=end,
@@ -322,7 +417,54 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             return await inbox_page(request, status=400, problem=str(problem))
         raise web.HTTPSeeOther(f"/nurse/inbox?from={start}&to={end}&saved=1")
 
+    async def proposals_page(
+        request: web.Request, status: int = 200, problem: str = "", notice: str = ""
+    ) -> web.Response:
+        proposals = await _off_the_event_loop(request.app[REVIEW_KEY].proposals)
+        return page(
+            request,
+            "nurse_proposals.html",
+            status=status,
+            proposals=paginate(proposals, _number(request, "page", 1)),
+            drafts=sum(p["status"] == DRAFT for p in proposals),
+            can_review=may_review(role_of(request)),
+            problem=problem,
+            notice=notice,
+            topic_name=topic_name,
+            status_words=STATUS_WORDS,
+            draft=DRAFT,
+        )
+
+    async def proposals(request: web.Request) -> web.Response:
+        return await proposals_page(
+            request, notice=REVIEWED_NOTICE.get(request.query.get("saved", ""), "")
+        )
+
+    async def review(request: web.Request) -> web.Response:
+        _same_origin(request)
+        if not may_review(role_of(request)):
+            return await proposals_page(request, status=403, problem=NOT_A_CLINICIAN)
+        form = {name: str(value) for name, value in (await request.post()).items()}
+        try:
+            decided = read_review(form)
+            await _off_the_event_loop(
+                request.app[REVIEW_KEY].review, decided, signed_in_as(request)
+            )
+        except NotAccepted as problem:
+            return await proposals_page(request, status=400, problem=str(problem))
+        except NoSuchProposal:
+            return await proposals_page(
+                request, status=404, problem="That proposal is not in the list."
+            )
+        except AlreadyReviewed:
+            return await proposals_page(
+                request, status=409, problem="Someone reviewed that change first."
+            )
+        raise web.HTTPSeeOther(f"/nurse/proposals?saved={decided.to_status}")
+
     app.router.add_get("/nurse", dashboard)
+    app.router.add_get("/nurse/proposals", proposals)
+    app.router.add_post("/nurse/proposals/review", review)
     app.router.add_get("/nurse/inbox", inbox)
     app.router.add_post("/nurse/inbox/decide", decide)
     app.router.add_post("/nurse/sign-in", sign_in)

@@ -22,8 +22,11 @@ class WebSettings:
     clinic_hours: str
     emergency_number: str
     widget_file: Path
-    # The nurses' dashboard: off (every /nurse path answers 401) while the token is empty.
+    # Scripts' read-only access to the nurses' dashboard (Authorization: Bearer); empty: none.
     nurse_token: str
+    # The key nurses' and clinicians' session cookies are encrypted with; empty: a random one at
+    # each start (sessions then end when the web server restarts).
+    nurse_session_secret: str
     tracker_store_url: str
     # The nurses' inbox decisions: a database the web server writes (webapp/review_db.py).
     review_db_url: str
@@ -45,6 +48,7 @@ def load_settings() -> WebSettings:
             env("WIDGET_FILE", str(PROJECT_ROOT / "widget" / "dist" / "assistant-widget.js"))
         ),
         nurse_token=env("NURSE_TOKEN", ""),
+        nurse_session_secret=env("NURSE_SESSION_SECRET", ""),
         tracker_store_url=tracker_store_url(),
         review_db_url=setting("REVIEW_DB_URL"),
     )
