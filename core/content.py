@@ -87,3 +87,13 @@ def faq_titles() -> dict[str, str]:
         name: str((response.get("metadata") or {}).get("title") or "").strip()
         for name, response in faq_responses().items()
     }
+
+
+def answer_files() -> dict[str, Path]:
+    """{"utter_faq/topic": the data/nlu/ file its answer is written in}."""
+    return {
+        name: path
+        for path in sorted(NLU_DIR.glob("*.yml"))
+        for name in (_load(path).get("responses") or {})
+        if name.startswith("utter_faq/")
+    }

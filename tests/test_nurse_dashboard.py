@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import html as html_module
 import io
+import json
 import os
 import re
 import shutil
@@ -25,11 +26,14 @@ from conftest import (
     SCREENSHOT_DIR,
     STAFF,
     RunningAssistant,
+    start_assistant,
     triage_of,
 )
 from playwright.sync_api import expect
 
 from core.content import all_response_variants, faq_responses, faq_titles
+from core.copying import FINGERPRINTS_FILE
+from core.review.editor import published_topics
 from core.review.report import topic_name
 from tools.servers import WEB_VENV
 from webapp.store import ConversationStore
@@ -752,10 +756,19 @@ def test_a_clinician_sends_back_her_own_proposal_with_a_note(assistant, drafts):
     assert "(own proposal)" in page
 
 
-def test_sign_off_in_a_browser(browser, assistant, drafts):
-    [(proposal, wording)] = review_rows(
-        assistant, "SELECT id, text FROM proposals WHERE status = 'draft' ORDER BY id LIMIT 1"
+def test_sign_off_in_a_browser(browser, assistant):
+    # Its own draft, so that it does not depend on what the tests before it left.
+    wording = "do you sell gift vouchers for the hospital shop"
+    assistant.send(f"signoff-{uuid.uuid4().hex[:8]}", wording)
+    reply = decide(
+        assistant,
+        "nurse",
+        key=inbox_groups(assistant)[wording],
+        kind="add_example",
+        topic=INBOX_TOPIC,
     )
+    assert reply.status_code == 303, reply.text
+    [(proposal,)] = review_rows(assistant, "SELECT id FROM proposals WHERE text = ?", wording)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
@@ -776,3 +789,195 @@ def test_sign_off_in_a_browser(browser, assistant, drafts):
         context.close()
     status, _, reviewed_by, reviewed_at, _ = proposals_in_sql(assistant)[proposal]
     assert (status, reviewed_by) == ("reviewed", CLINICIAN_NAME) and just_now(reviewed_at)
+
+
+# The answer editor (/nurse/answers). Its web server checks copying against the real documents'
+# fingerprints plus those of one made-up sentence (SEED_FINGERPRINTS_FILE), so that a test can
+# copy a run without the documents' words being in the repository.
+MADE_UP_SOURCE = "the little radiographer carefully warmed seven purple blankets before lunch"
+EDITED = "utter_faq/ductogram_duration"
+GRADE_12 = (
+    "Galactography necessitates cannulation of the secreting lactiferous duct, subsequently "
+    "administering iodinated radiocontrast, facilitating comprehensive visualisation."
+)
+
+
+@pytest.fixture(scope="module")
+def answers_web(model_path, tmp_path_factory) -> RunningAssistant:
+    """The web server alone, with its own review database."""
+    from core.copying import fingerprints_of
+
+    workdir = tmp_path_factory.mktemp("answers")
+    prints = json.loads(FINGERPRINTS_FILE.read_text())
+    prints["documents"]["made_up_for_the_test"] = {"fingerprints": fingerprints_of(MADE_UP_SOURCE)}
+    (workdir / "fingerprints.json").write_text(json.dumps(prints))
+    running = start_assistant(
+        model_path,
+        workdir,
+        SERVERS="web",
+        SEED_FINGERPRINTS_FILE=str(workdir / "fingerprints.json"),
+    )
+    yield running
+    running.stop()
+
+
+def edit_form(**changes) -> dict:
+    topic = published_topics()[EDITED]
+    form = {
+        "topic": EDITED.split("/")[1],
+        "title": topic.title,
+        "text": topic.text,
+        "sources": [f"{r.document}/{r.section}" for r in topic.sources],
+        "examples": "\n".join(topic.examples),
+        "why": "Patients asked how long it takes in total.",
+        "action": "propose",
+    }
+    return form | changes
+
+
+def answer_edits(assistant) -> list[tuple]:
+    return review_rows(
+        assistant, "SELECT id, topic, text, status, proposed_by, why, reviewed_by FROM answer_edits"
+    )
+
+
+def test_answers_are_listed_searched_and_opened(answers_web):
+    nurse = signed_in(answers_web, "nurse")
+    listing = nurse.get(f"{answers_web.web_url}/nurse/answers", timeout=30)
+    assert listing.status_code == 200
+    titles = [row[0] for row in table_rows(listing.text, "topics-table")]
+    assert sorted(titles) == sorted(faq_titles().values())
+    found = nurse.get(f"{answers_web.web_url}/nurse/answers", params={"q": "prolactin"}, timeout=30)
+    assert 0 < len(table_rows(found.text, "topics-table")) < len(titles)
+    topic = published_topics()[EDITED]
+    opened = nurse.get(f"{answers_web.web_url}/nurse/answers/ductogram_duration", timeout=30)
+    page = html_module.unescape(opened.text)
+    assert topic.text in page and all(example in page for example in topic.examples)
+    [source] = topic.sources
+    assert f'value="{source.document}/{source.section}" selected' in opened.text
+    assert (
+        "<script" not in opened.text
+        and "default-src 'none'" in opened.headers["Content-Security-Policy"]
+    )
+
+
+def test_answers_overdue_lists_topics_never_signed_off(answers_web):
+    listing = get(answers_web, "/nurse/answers", headers=BEARER)
+    overdue = table_rows(listing.text, "overdue-table") if "overdue-table" in listing.text else []
+    # No answer has been signed off in this fresh review database: each is overdue once its
+    # file's last commit is more than a year old, or never reviewed outside git.
+    for _, last, review_by in overdue:
+        assert review_by.endswith("overdue")
+        assert last == "never reviewed" or last.endswith("(file changed)")
+
+
+def test_answers_a_grade_12_edit_is_refused_with_its_reason_and_nothing_stored(answers_web):
+    nurse = signed_in(answers_web, "nurse")
+    reply = nurse.post(
+        f"{answers_web.web_url}/nurse/answers/edit", data=edit_form(text=GRADE_12), timeout=30
+    )
+    assert reply.status_code == 400
+    page = html_module.unescape(reply.text)
+    assert "“How long does a ductogram take?” reads at school grade" in page
+    assert "Use shorter sentences" in page
+    assert GRADE_12 in page, "what was typed comes back"
+    assert answer_edits(answers_web) == []
+
+
+def test_answers_words_copied_from_a_source_are_refused(answers_web):
+    nurse = signed_in(answers_web, "nurse")
+    text = f"Before the test, {MADE_UP_SOURCE}. It takes about half an hour."
+    for action in ("check", "propose"):
+        reply = nurse.post(
+            f"{answers_web.web_url}/nurse/answers/edit",
+            data=edit_form(text=text, action=action),
+            timeout=30,
+        )
+        assert reply.status_code == 400
+        page = html_module.unescape(reply.text)
+        assert f'copied run of 10 words: "{MADE_UP_SOURCE}"' in page
+        assert "Say it in your own words" in page
+    assert answer_edits(answers_web) == []
+
+
+def test_answers_proposing_needs_a_reason(answers_web):
+    nurse = signed_in(answers_web, "nurse")
+    checked = nurse.post(
+        f"{answers_web.web_url}/nurse/answers/edit",
+        data=edit_form(why="", action="check"),
+        timeout=30,
+    )
+    assert checked.status_code == 200 and 'id="saved"' in checked.text
+    refused = nurse.post(
+        f"{answers_web.web_url}/nurse/answers/edit", data=edit_form(why=""), timeout=30
+    )
+    assert refused.status_code == 400 and "Please say why you make this change" in refused.text
+    assert answer_edits(answers_web) == []
+
+
+def test_answers_a_good_edit_is_a_draft_a_clinician_signs_off_with_its_history(answers_web):
+    topic = published_topics()[EDITED]
+    new_text = topic.text.replace(topic.text.split()[0], "Usually,", 1)
+    nurse = signed_in(answers_web, "nurse")
+    reply = nurse.post(
+        f"{answers_web.web_url}/nurse/answers/edit",
+        data=edit_form(text=new_text),
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert reply.status_code == 303, reply.text
+    [(edit_id, topic_key, text, status, by, why, reviewed_by)] = answer_edits(answers_web)
+    assert (topic_key, text, status, by, reviewed_by) == (
+        EDITED,
+        new_text,
+        "draft",
+        NURSE_NAME,
+        None,
+    )
+    assert why == "Patients asked how long it takes in total."
+
+    refused = nurse.post(
+        f"{answers_web.web_url}/nurse/proposals/review-edit",
+        data={"proposal": edit_id, "action": "sign_off"},
+        timeout=30,
+    )
+    assert refused.status_code == 403 and answer_edits(answers_web)[0][3] == "draft"
+
+    clinician = signed_in(answers_web, "clinician")
+    signed = clinician.post(
+        f"{answers_web.web_url}/nurse/proposals/review-edit",
+        data={"proposal": edit_id, "action": "sign_off"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert signed.status_code == 303
+    assert answer_edits(answers_web)[0][3:] == ("reviewed", NURSE_NAME, why, CLINICIAN_NAME)
+
+    history = nurse.get(f"{answers_web.web_url}/nurse/answers/ductogram_duration", timeout=30).text
+    version = re.search(rf'id="version-{edit_id}">(.*?)</div>', history, re.S).group(1)
+    assert f"<del>{html_module.escape(topic.text.split()[0])}</del>" in version
+    assert "<ins>Usually,</ins>" in version and NURSE_NAME in version and "Signed off" in version
+    listing = nurse.get(f"{answers_web.web_url}/nurse/answers", timeout=30).text
+    assert topic.title not in str(
+        table_rows(listing, "overdue-table") if "overdue-table" in listing else ""
+    )
+
+
+def test_answers_editor_in_a_browser(browser, answers_web):
+    topic = published_topics()[EDITED]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in_with_the_form(page, answers_web, "nurse", "/nurse/answers")
+        page.goto(f"{answers_web.web_url}/nurse/answers")  # this web server has no dashboard
+        page.get_by_role("link", name=topic.title).first.click()
+        expect(page.get_by_role("heading", name=topic.title)).to_be_visible()
+        expect(page.get_by_label("Answer", exact=True)).to_have_value(topic.text)
+        page.get_by_label("Answer", exact=True).fill(GRADE_12)
+        page.get_by_role("button", name="Check").click()
+        expect(page.locator("#problems")).to_contain_text("reads at school grade")
+        expect(page.get_by_label("Answer", exact=True)).to_have_value(GRADE_12)
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / "nurse-answers.png"), full_page=True)
+    finally:
+        context.close()

@@ -9,29 +9,30 @@ an answer and every answer a topic.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import textstat
 import yaml
 
-from core.content import DOMAIN_FILE, NLU_DIR, PROJECT_ROOT, word_count
-from core.sources import check_refs, load_registry, source_refs
+from core.content import DOMAIN_FILE, NLU_DIR, PROJECT_ROOT
+from core.content_checks import (  # noqa: F401 (the rules live in core/content_checks.py)
+    BARE_YES_OR_NO,
+    MAX_ANSWER_WORDS,
+    MAX_READING_GRADE,
+    MAX_TITLE_CHARS,
+    MIN_FAQ_EXAMPLES,
+    MIN_TRAINING_EXAMPLES,
+    copying_problem,
+    example_count_problems,
+    shared_example_problem,
+    source_problems,
+    text_problems,
+    title_problems,
+)
+from core.sources import load_registry, source_refs
 from tools.copy_check import copied_runs, load_fingerprints
-
-MAX_READING_GRADE = 8.0
-MAX_ANSWER_WORDS = 70  # about one phone screen
-# "Yes." answers "Can I eat?" and contradicts "Do I need to fast?": state the fact instead.
-# ("No special time is needed" is a fact, not a bare no.)
-BARE_YES_OR_NO = re.compile(r"\s*(?:(?:yes|yeah|yep|nope)\b|no\s*[.,!;:])", re.IGNORECASE)
-MIN_TRAINING_EXAMPLES = 12
-# An FAQ topic needs this many examples in varied styles to hold on new wordings (issue 14).
-MIN_FAQ_EXAMPLES = 25
-# A title is a "Did you mean" button: a short question a patient would tap.
-MAX_TITLE_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -102,82 +103,16 @@ def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE) -> list[Prob
     for name, (response, path) in sorted(answers.items()):
         line = _line_of(path, f"{name}:")
         title = str((response.get("metadata") or {}).get("title") or "").strip()
-        if not title:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"{name} has no title. Add metadata: title: a short question a patient "
-                    'would tap on a "Did you mean" button.',
-                )
-            )
-        elif len(title) > MAX_TITLE_CHARS:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"{name}'s title has {len(title)} characters; the most is {MAX_TITLE_CHARS}.",
-                )
-            )
-        elif title.lower() in titles:
-            problems.append(
-                Problem(path, line, f"{name} has the same title as {titles[title.lower()]}.")
-            )
-        titles.setdefault(title.lower(), name)
-        refs = source_refs(response)
-        if not refs:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"{name} does not say where it comes from. Add "
-                    "metadata: sources: with a document and section from data/sources.yml.",
-                )
-            )
-        else:
-            try:
-                check_refs(refs, registry)
-            except ValueError as error:
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        f"{name} names a source that is not in data/sources.yml ({error}).",
-                    )
-                )
+        for message in title_problems(name, title, titles) + source_problems(
+            name, source_refs(response), registry
+        ):
+            problems.append(Problem(path, line, message))
+        if title:
+            titles.setdefault(title.lower(), name)
 
     for name, text, path in texts:
         line = _line_of(path, f"{name}:")
-        grade = textstat.flesch_kincaid_grade(text)
-        if grade > MAX_READING_GRADE:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"{name} reads at school grade {grade:.1f}; the most is "
-                    f"{MAX_READING_GRADE:g}. Use shorter sentences and simpler words.",
-                )
-            )
-        if BARE_YES_OR_NO.match(text):
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"{name} starts with yes or no, which contradicts a question asked "
-                    'the other way round. Start with the fact instead: "You can eat and '
-                    'drink as usual."',
-                )
-            )
-        words = word_count(text)
-        if words > MAX_ANSWER_WORDS:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"{name} has {words} words; the most is {MAX_ANSWER_WORDS} "
-                    "(one phone screen). Shorten it or split the topic.",
-                )
-            )
+        problems += [Problem(path, line, message) for message in text_problems(name, text)]
 
     topics = {intent[len("faq/") :] for intent in examples if intent.startswith("faq/")}
     answered = {name[len("utter_faq/") :] for name in answers}
@@ -201,18 +136,9 @@ def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE) -> list[Prob
             )
         )
     for intent, found in sorted(examples.items()):
-        needed = MIN_FAQ_EXAMPLES if intent.startswith("faq/") else MIN_TRAINING_EXAMPLES
-        if len(found) < needed:
+        for message in example_count_problems(intent, len(found)):
             path = found[0][1]
-            problems.append(
-                Problem(
-                    path,
-                    _line_of(path, f"intent: {intent}"),
-                    f"{intent} has {len(found)} example "
-                    f"questions; it needs at least {needed}, in patients' own words: short, long "
-                    "with context first, with typos, two-part, in lay words.",
-                )
-            )
+            problems.append(Problem(path, _line_of(path, f"intent: {intent}"), message))
 
     owners: dict[str, set] = defaultdict(set)
     where: dict[str, Path] = {}
@@ -224,12 +150,7 @@ def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE) -> list[Prob
         if len(intents) > 1:
             path = where[example]
             problems.append(
-                Problem(
-                    path,
-                    _line_of(path, example),
-                    f'the question "{example}" is under more than one '
-                    f"topic ({', '.join(sorted(intents))}). Keep it under one.",
-                )
+                Problem(path, _line_of(path, example), shared_example_problem(example, intents))
             )
 
     problems += _copied_runs(domain_file.parent)
@@ -238,16 +159,7 @@ def check(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE) -> list[Prob
 
 def _copied_runs(content_root: Path) -> list[Problem]:
     runs = list(copied_runs(content_root, load_fingerprints()))
-    if not runs:
-        return []
-    return [
-        Problem(
-            content_root,
-            None,
-            "some words are copied from the source documents. "
-            "Say it in your own words:\n" + "\n".join(runs),
-        )
-    ]
+    return [Problem(content_root, None, message) for message in copying_problem(runs)]
 
 
 def main(argv=None) -> int:

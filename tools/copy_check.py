@@ -15,34 +15,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.paths import DATA_DIR, PROJECT_ROOT
+from core.copying import (  # noqa: F401 (the fingerprints' reading lives in core/copying.py)
+    FINGERPRINTS_FILE,
+    HASH_CHARS,
+    WORDS,
+    copied_runs_in,
+    fingerprint,
+    fingerprints_of,
+    load_fingerprints,
+    words,
+)
+from core.paths import PROJECT_ROOT
 from core.sources import load_registry
 
-FINGERPRINTS_FILE = Path(
-    os.environ.get("SEED_FINGERPRINTS_FILE", DATA_DIR / "seed_fingerprints.json")
-)
-WORDS = 8
-HASH_CHARS = 16  # 64 bits: no chance collision among a few thousand runs
 TEXT_SUFFIXES = (".yml", ".yaml", ".md", ".py", ".html", ".js", ".ts", ".json", ".txt", ".css")
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def fingerprint(run: list[str]) -> str:
-    return hashlib.sha256(" ".join(run).encode()).hexdigest()[:HASH_CHARS]
-
-
-def fingerprints_of(text: str, size: int = WORDS) -> list[str]:
-    found = words(text)
-    return sorted({fingerprint(found[i : i + size]) for i in range(len(found) - size + 1)})
 
 
 def build(seeds_dir: Path) -> dict:
@@ -59,17 +50,6 @@ def build(seeds_dir: Path) -> dict:
         "words": WORDS,
         "hash": f"sha256, first {HASH_CHARS} hex digits",
         "documents": documents,
-    }
-
-
-def load_fingerprints(path: Path = FINGERPRINTS_FILE) -> set[str]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data["words"] != WORDS:
-        raise ValueError(
-            f"{path} holds runs of {data['words']} words; rebuild it with `make fingerprints`."
-        )
-    return {
-        print_ for document in data["documents"].values() for print_ in document["fingerprints"]
     }
 
 
@@ -96,19 +76,11 @@ def copied_runs(root: Path, known: set[str]) -> Iterator[str]:
         if (root / rel).resolve() == FINGERPRINTS_FILE.resolve():
             continue
         try:
-            found = words((root / rel).read_text(encoding="utf-8", errors="ignore"))
+            text = (root / rel).read_text(encoding="utf-8", errors="ignore")
         except OSError:
             continue
-        i = 0
-        while i <= len(found) - WORDS:
-            if fingerprint(found[i : i + WORDS]) in known:
-                j = i + WORDS
-                while j < len(found) and fingerprint(found[j - WORDS + 1 : j + 1]) in known:
-                    j += 1
-                yield f'{rel}: copied run of {j - i} words: "{" ".join(found[i:j])}"'
-                i = j
-            else:
-                i += 1
+        for run in copied_runs_in(text, known):
+            yield f"{rel}: {run}"
 
 
 def main(argv: list[str]) -> int:

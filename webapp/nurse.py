@@ -1,6 +1,9 @@
 """The nurses' review dashboard under /nurse: sign-in, figures, transcripts, CSV exports, the
 inbox (/nurse/inbox) of questions to add to the FAQ or dismiss (core/review/inbox.py), and the
-clinicians' sign-off of what the inbox proposes (/nurse/proposals, core/review/signoff.py).
+clinicians' sign-off of what the inbox proposes (/nurse/proposals, core/review/signoff.py), and
+the answer editor (/nurse/answers, core/review/editor.py): edits checked as `make check-content`
+checks them, kept as drafts for a clinician's sign-off, with each answer's history and
+review-by date.
 
 Nurses and clinicians sign in with their own name and password (webapp/accounts.py: Argon2
 hashes in the review database); the session is an encrypted cookie (aiohttp-session's
@@ -15,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import io
 import logging
 import os
+import subprocess
 import time
 from collections import defaultdict, deque
 from urllib.parse import urlsplit
@@ -30,7 +35,11 @@ from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from core.content import faq_titles
+from core.content import answer_files, faq_titles
+from core.content_checks import MIN_FAQ_EXAMPLES
+from core.copying import load_fingerprints
+from core.paths import PROJECT_ROOT
+from core.review import editor
 from core.review.charts import horizontal_bars, stacked_columns
 from core.review.inbox import (
     DISMISS_REASONS,
@@ -52,6 +61,7 @@ from core.review.signoff import (
     may_review,
     read_review,
 )
+from core.sources import load_registry
 from webapp.accounts import Account, Accounts
 from webapp.review_db import AlreadyDecided, AlreadyReviewed, NoSuchProposal, ReviewDatabase
 from webapp.settings import WebSettings
@@ -81,6 +91,8 @@ TOKEN_READS_ONLY = (
 WRONG_SIGN_IN = "That name and password do not match an account. Please try again."
 TOO_MANY_TRIES = "Too many tries with that name. Please wait 15 minutes and try again."
 SAVED = "Saved. That question, and others worded like it, will not come back to the inbox."
+PROPOSED = "Proposed. A clinician signs it off on the Proposals page before it is published."
+ALL_CHECKS_PASS = "Every check passed. Say why you make the change, then propose it."
 REVIEWED_NOTICE = {REVIEWED: "Signed off.", "rejected": "Sent back, with your note."}
 logger = logging.getLogger(__name__)
 PAGE_HEADERS = {
@@ -214,6 +226,38 @@ def _create_review_tables(review: ReviewDatabase) -> None:
         review.create_tables()
     except sa.exc.SQLAlchemyError as error:  # the clinic page must start all the same
         logger.error("The review database (REVIEW_DB_URL) is not reachable yet: %s", error)
+
+
+@functools.cache
+def last_committed(path: str) -> dt.date | None:
+    """The day the file was last committed (git), or None outside a git checkout."""
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "log", "-1", "--format=%cs", "--", path],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        return dt.date.fromisoformat(found) if found else None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
+def last_reviews(review: ReviewDatabase, topics) -> dict[str, tuple[dt.date | None, str]]:
+    """{topic: (its last review, how we know: "signed off", "file changed" or "")}: a
+    clinician's last sign-off here, else the day its data/nlu/ file was last committed."""
+    signed = review.last_signoffs()
+    files = answer_files()
+    found: dict[str, tuple[dt.date | None, str]] = {}
+    for key in topics:
+        if key in signed:
+            found[key] = (signed[key].date(), "signed off")
+        elif key in files and (day := last_committed(str(files[key]))):
+            found[key] = (day, "file changed")
+        else:
+            found[key] = (None, "")
+    return found
 
 
 def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
@@ -421,12 +465,16 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         request: web.Request, status: int = 200, problem: str = "", notice: str = ""
     ) -> web.Response:
         proposals = await _off_the_event_loop(request.app[REVIEW_KEY].proposals)
+        edits = await _off_the_event_loop(request.app[REVIEW_KEY].answer_edits)
+        edits.sort(key=lambda e: (e["status"] != DRAFT, -e["id"]))
         return page(
             request,
             "nurse_proposals.html",
             status=status,
             proposals=paginate(proposals, _number(request, "page", 1)),
-            drafts=sum(p["status"] == DRAFT for p in proposals),
+            drafts=sum(p["status"] == DRAFT for p in proposals + edits),
+            edits=edits,
+            diff=editor.word_diff,
             can_review=may_review(role_of(request)),
             problem=problem,
             notice=notice,
@@ -440,15 +488,17 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             request, notice=REVIEWED_NOTICE.get(request.query.get("saved", ""), "")
         )
 
-    async def review(request: web.Request) -> web.Response:
+    async def review(request: web.Request, edits: bool = False) -> web.Response:
+        """Signs off or sends back a proposal of the inbox, or an answer edit (edits)."""
         _same_origin(request)
         if not may_review(role_of(request)):
             return await proposals_page(request, status=403, problem=NOT_A_CLINICIAN)
         form = {name: str(value) for name, value in (await request.post()).items()}
         try:
             decided = read_review(form)
+            database = request.app[REVIEW_KEY]
             await _off_the_event_loop(
-                request.app[REVIEW_KEY].review, decided, signed_in_as(request)
+                database.review_edit if edits else database.review, decided, signed_in_as(request)
             )
         except NotAccepted as problem:
             return await proposals_page(request, status=400, problem=str(problem))
@@ -462,6 +512,125 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             )
         raise web.HTTPSeeOther(f"/nurse/proposals?saved={decided.to_status}")
 
+    registry = load_registry()
+    fingerprints: set[str] = set()
+
+    def known_fingerprints() -> set[str]:
+        if not fingerprints:
+            fingerprints.update(load_fingerprints())
+        return fingerprints
+
+    async def answers(request: web.Request) -> web.Response:
+        topics = editor.published_topics()
+        search = request.query.get("q", "").strip()[:200]
+        reviewed = await _off_the_event_loop(last_reviews, request.app[REVIEW_KEY], topics)
+        today = dt.datetime.now(dt.timezone.utc).date()
+        listed = [
+            t
+            for t in topics.values()
+            if not search
+            or search.lower() in f"{t.key} {t.title} {t.text} {' '.join(t.examples)}".lower()
+        ]
+        return page(
+            request,
+            "nurse_answers.html",
+            topics=listed,
+            search=search,
+            reviewed=reviewed,
+            overdue=editor.overdue({k: day for k, (day, _) in reviewed.items()}, today),
+            review_by=editor.review_by,
+            review_after=editor.REVIEW_AFTER_DAYS,
+            titles={k: t.title for k, t in topics.items()},
+            today=today,
+        )
+
+    async def answer_page(
+        request: web.Request,
+        key: str | None,
+        form: dict | None = None,
+        status: int = 200,
+        problems: list[str] | None = None,
+        notice: str = "",
+    ) -> web.Response:
+        topics = editor.published_topics()
+        topic = topics.get(key) if key else None
+        if key and topic is None and not (form and form.get("new")):
+            raise web.HTTPNotFound(text="No topic by that name.", headers=PAGE_HEADERS)
+        if form is None:  # what is published now
+            form = {
+                "topic": key[len(editor.ANSWER) :] if key else "",
+                "new": "" if topic else "1",
+                "title": topic.title if topic else "",
+                "text": topic.text if topic else "",
+                "sources": [f"{r.document}/{r.section}" for r in topic.sources] if topic else [],
+                "examples": "\n".join(topic.examples) if topic else "",
+                "why": "",
+            }
+        edits = await _off_the_event_loop(request.app[REVIEW_KEY].answer_edits, key) if key else []
+        history = [
+            {**e, "diff": editor.word_diff(e["previous_text"], e["text"])} for e in reversed(edits)
+        ]
+        return page(
+            request,
+            "nurse_answer.html",
+            status=status,
+            topic=topic,
+            form=form,
+            problems=problems or [],
+            notice=notice,
+            history=history,
+            sources=editor.source_choices(registry),
+            min_examples=MIN_FAQ_EXAMPLES,
+            status_words=STATUS_WORDS,
+        )
+
+    async def answer(request: web.Request) -> web.Response:
+        key = editor.ANSWER + request.match_info["name"]
+        return await answer_page(
+            request, key, notice=PROPOSED if request.query.get("saved") else ""
+        )
+
+    async def new_answer(request: web.Request) -> web.Response:
+        return await answer_page(request, None)
+
+    async def edit_answer(request: web.Request) -> web.Response:
+        """Check (action=check) or propose (action=propose) an edit: both run every check;
+        an edit with a problem is refused with the reasons, nothing stored, the form kept."""
+        _same_origin(request)
+        posted = await request.post()
+        fields = ("topic", "new", "title", "text", "examples", "why")
+        form: dict[str, str | list[str]] = {name: str(posted.get(name, "")) for name in fields}
+        form["sources"] = [str(value) for value in posted.getall("sources", [])]
+        topics = editor.published_topics()
+        edit, problems = editor.read_edit(form, topics)
+        proposing = posted.get("action") == "propose"
+        if not problems:
+            problems = await _off_the_event_loop(
+                editor.check_edit, edit, topics, registry, known_fingerprints()
+            )
+        if proposing:
+            problems = editor.why_problems(edit) + problems
+        key = edit.key if edit.key in topics or edit.new else None
+        if problems:
+            titles = faq_titles()
+            problems = [editor.in_nurses_words(problem, titles) for problem in problems]
+            return await answer_page(request, key, form, status=400, problems=problems)
+        if not proposing:
+            return await answer_page(request, key, form, notice=ALL_CHECKS_PASS)
+        previous = topics[edit.key].text if edit.key in topics else ""
+        await _off_the_event_loop(
+            request.app[REVIEW_KEY].propose_edit, edit, previous, signed_in_as(request)
+        )
+        raise web.HTTPSeeOther(f"/nurse/answers/{edit.key[len(editor.ANSWER) :]}?saved=1")
+
+    async def review_edit(request: web.Request) -> web.Response:
+        return await review(request, edits=True)
+
+    app.router.add_get("/nurse/answers", answers)
+    app.router.add_get("/nurse/answers/new", new_answer)
+    app.router.add_post("/nurse/answers/edit", edit_answer)
+    app.router.add_get("/nurse/answers/{name}", answer)
+    app.router.add_post("/nurse/proposals/review-edit", review_edit)
     app.router.add_get("/nurse", dashboard)
     app.router.add_get("/nurse/proposals", proposals)
     app.router.add_post("/nurse/proposals/review", review)

@@ -7,19 +7,40 @@ store. The web server creates the tables at start.
   the answer editor to turn into a change of data/nlu/ once a clinician has signed it off
   (core/review/signoff.py): status draft, then reviewed or rejected, with who and when;
 - proposal_history: every change of a proposal's status, who made it, when, and the note;
+- answer_edits: the answer editor's proposals (core/review/editor.py), one row per version
+  of a topic's answer: the new title, text, sources and the examples added and removed, who
+  proposed it, when and why, and the text it changed (for the history's diff); a draft until a
+  clinician signs it off or sends it back, like the proposals;
 - staff_accounts: the nurses' and clinicians' accounts (webapp/accounts.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 
+from core.review.editor import AnswerEdit
 from core.review.inbox import ADD_EXAMPLE, NEW_TOPIC, Decision, InboxGroup
-from core.review.signoff import DRAFT, Review
+from core.review.signoff import DRAFT, REVIEWED, Review
 
 METADATA = sa.MetaData()
+
+
+def _draft_columns(made: str) -> list[sa.Column]:
+    """A draft's status, who made it and when (<made>_by, <made>_at), and the clinician's
+    sign-off or sending back (core/review/signoff.py)."""
+    return [
+        sa.Column("status", sa.String(20), nullable=False, default=DRAFT),
+        sa.Column(f"{made}_by", sa.String(200), nullable=False),
+        sa.Column(f"{made}_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reviewed_by", sa.String(200)),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True)),
+        sa.Column("review_note", sa.Text),
+    ]
+
+
 DECISIONS = sa.Table(
     "inbox_decisions",
     METADATA,
@@ -43,13 +64,7 @@ PROPOSALS = sa.Table(
     sa.Column("topic", sa.String(200)),  # the topic an example is for
     sa.Column("title", sa.Text),  # a new topic's proposed title
     sa.Column("text", sa.Text, nullable=False),  # a patient's wording, masked
-    sa.Column("status", sa.String(20), nullable=False, default=DRAFT),
-    sa.Column("created_by", sa.String(200), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    # The clinician's sign-off or sending back (core/review/signoff.py).
-    sa.Column("reviewed_by", sa.String(200)),
-    sa.Column("reviewed_at", sa.DateTime(timezone=True)),
-    sa.Column("review_note", sa.Text),
+    *_draft_columns("created"),
 )
 HISTORY = sa.Table(
     "proposal_history",
@@ -71,6 +86,21 @@ ACCOUNTS = sa.Table(
     sa.Column("password_hash", sa.Text, nullable=False),  # Argon2id, with its salt and costs
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+)
+ANSWER_EDITS = sa.Table(
+    "answer_edits",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("topic", sa.String(200), nullable=False),  # utter_faq/<name>
+    sa.Column("new_topic", sa.Boolean, nullable=False, default=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sources", sa.Text, nullable=False),  # JSON: [["document", "section"], ...]
+    sa.Column("examples_added", sa.Text, nullable=False),  # JSON lists of wordings
+    sa.Column("examples_removed", sa.Text, nullable=False),
+    sa.Column("why", sa.Text, nullable=False),
+    sa.Column("previous_text", sa.Text, nullable=False),  # what it changed, for the diff
+    *_draft_columns("proposed"),
 )
 # Columns added after the table's first release: added to an older database at start.
 LATER_COLUMNS = {"proposals": ("reviewed_by", "reviewed_at", "review_note")}
@@ -181,23 +211,7 @@ class ReviewDatabase:
         self.create_tables()
         now = dt.datetime.now(dt.timezone.utc)
         with self.engine.begin() as connection:
-            status = connection.execute(
-                sa.select(PROPOSALS.c.status).where(PROPOSALS.c.id == review.proposal_id)
-            ).scalar()
-            if status is None:
-                raise NoSuchProposal(review.proposal_id)
-            changed = connection.execute(
-                sa.update(PROPOSALS)
-                .where(PROPOSALS.c.id == review.proposal_id, PROPOSALS.c.status == DRAFT)
-                .values(
-                    status=review.to_status,
-                    reviewed_by=reviewed_by,
-                    reviewed_at=now,
-                    review_note=review.note,
-                )
-            ).rowcount
-            if not changed:
-                raise AlreadyReviewed(review.proposal_id)
+            _review_draft(connection, PROPOSALS, review, reviewed_by, now)
             connection.execute(
                 sa.insert(HISTORY).values(
                     proposal_id=review.proposal_id,
@@ -208,3 +222,78 @@ class ReviewDatabase:
                     note=review.note,
                 )
             )
+
+    def propose_edit(self, edit: AnswerEdit, previous_text: str, proposed_by: str) -> int:
+        """Keeps a checked answer edit as a draft; its id."""
+        self.create_tables()
+        with self.engine.begin() as connection:
+            return connection.execute(
+                sa.insert(ANSWER_EDITS).values(
+                    topic=edit.key,
+                    new_topic=edit.new,
+                    title=edit.title,
+                    text=edit.text,
+                    sources=json.dumps([[r.document, r.section] for r in edit.sources]),
+                    examples_added=json.dumps(list(edit.added)),
+                    examples_removed=json.dumps(list(edit.removed)),
+                    why=edit.why,
+                    previous_text=previous_text,
+                    status=DRAFT,
+                    proposed_by=proposed_by,
+                    proposed_at=dt.datetime.now(dt.timezone.utc),
+                )
+            ).inserted_primary_key[0]
+
+    def answer_edits(self, topic: str | None = None) -> list[dict]:
+        """Answer edits, the oldest first (one topic's, or all), their JSON read."""
+        self.create_tables()
+        query = sa.select(ANSWER_EDITS).order_by(ANSWER_EDITS.c.proposed_at, ANSWER_EDITS.c.id)
+        if topic is not None:
+            query = query.where(ANSWER_EDITS.c.topic == topic)
+        with self.engine.connect() as connection:
+            rows = [dict(row) for row in connection.execute(query).mappings()]
+        for row in rows:
+            for name in ("sources", "examples_added", "examples_removed"):
+                row[name] = json.loads(row[name])
+        return rows
+
+    def last_signoffs(self) -> dict[str, dt.datetime]:
+        """{topic: when a clinician last signed off an edit of it}."""
+        self.create_tables()
+        query = (
+            sa.select(ANSWER_EDITS.c.topic, sa.func.max(ANSWER_EDITS.c.reviewed_at))
+            .where(ANSWER_EDITS.c.status == REVIEWED)
+            .group_by(ANSWER_EDITS.c.topic)
+        )
+        with self.engine.connect() as connection:
+            return {topic: when for topic, when in connection.execute(query)}
+
+    def review_edit(self, review: Review, reviewed_by: str) -> None:
+        """Signs off an answer edit or sends it back: only a draft, once (AlreadyReviewed)."""
+        self.create_tables()
+        with self.engine.begin() as connection:
+            _review_draft(
+                connection, ANSWER_EDITS, review, reviewed_by, dt.datetime.now(dt.timezone.utc)
+            )
+
+
+def _review_draft(connection, table: sa.Table, review: Review, reviewed_by: str, now) -> None:
+    """Moves one draft of `table` to the review's status, with who and when: NoSuchProposal or
+    AlreadyReviewed when it is not there or no longer a draft."""
+    status = connection.execute(
+        sa.select(table.c.status).where(table.c.id == review.proposal_id)
+    ).scalar()
+    if status is None:
+        raise NoSuchProposal(review.proposal_id)
+    changed = connection.execute(
+        sa.update(table)
+        .where(table.c.id == review.proposal_id, table.c.status == DRAFT)
+        .values(
+            status=review.to_status,
+            reviewed_by=reviewed_by,
+            reviewed_at=now,
+            review_note=review.note,
+        )
+    ).rowcount
+    if not changed:
+        raise AlreadyReviewed(review.proposal_id)
