@@ -2,7 +2,8 @@
 The figures, counted by the database, are tested in test_review_store.py."""
 
 import pytest
-from review_oracle import bot_event, hand_checked_day, user_event
+from review_oracle import bot_event as bot
+from review_oracle import hand_checked_day
 
 from core.content import faq_titles
 from core.review.charts import horizontal_bars, stacked_columns
@@ -23,10 +24,6 @@ from core.review.report import topic_name, transcript
 )
 def test_masking(text, masked):
     assert mask(text) == masked
-
-
-bot = bot_event
-user = user_event
 
 
 def test_a_rating_refers_to_the_latest_answer():
