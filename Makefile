@@ -8,7 +8,7 @@ VENV ?= .venv
 WEB_VENV ?= .venv-web
 MODELS_DIR ?= models
 RESULTS_DIR ?= var/results
-export VENV WEB_VENV RESULTS_DIR
+export VENV WEB_VENV RESULTS_DIR MODELS_DIR
 
 # Server settings: their defaults live in settings.env, read here as `NAME ?= value`.
 SETTINGS := $(shell grep -E '^[A-Z_]+=' settings.env)
@@ -24,15 +24,11 @@ INSTALLED := $(VENV)/.installed
 WEB_PYTHON := $(WEB_VENV)/bin/python
 WEB_INSTALLED := $(WEB_VENV)/.installed
 
-# The model file is named after a hash of everything it is trained from, so
+# The model file is named after a hash of everything it is trained from (core/model_files.py), so
 # `make train` retrains only when the data, the config or our trained components' code changed
-# (--force then, as Rasa's own cache does not notice code). data/scope.yml is one: its anchors
-# are the subjects the tokenizer carries into a question. data/sources.yml and data/red_flags.yml
-# are read by the servers at start-up and need no training.
-MODEL_INPUTS := config.yml domain.yml $(sort $(shell find data/nlu data/rules data/stories -type f -name '*.yml')) \
-  $(sort $(wildcard rasa_addons/nlu/*.py)) core/retrieval/questions.py core/retrieval/scope.py data/scope.yml core/retrieval/index.py \
-  core/triage/language.py
-MODEL_NAME := assistant-$(shell sha256sum $(MODEL_INPUTS) | sha256sum | cut -c1-12)
+# (--force then, as Rasa's own cache does not notice code). data/sources.yml and
+# data/red_flags.yml are read by the servers at start-up and need no training.
+MODEL_NAME := $(shell python3 -m core.model_files)
 export MODEL := $(MODELS_DIR)/$(MODEL_NAME).tar.gz
 
 # The chat widget: deep-chat and our code, from the npm lockfile, built into one script.

@@ -5,7 +5,8 @@
   classifier;
 - review/: answer ratings, masking and the reports nurses read;
 - content.py and sources.py: the training data and answers, the source registry;
-- names.py, paths.py and settings.py: the names, paths and settings every process shares.
+- names.py, paths.py and settings.py: the names, paths and settings every process shares;
+  model_files.py: which files a model is trained from, and its name.
 
 tests/test_architecture.py keeps it pure: nothing here imports from the outer packages.
 """

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+# The content: training data, answers, sources and rules. Publishing writes here; the tests point
+# it at a copy so that publishing in a test never changes the checkout.
+DATA_DIR = Path(os.environ.get("DATA_DIR") or PROJECT_ROOT / "data")
 
 
 def data_file(variable: str, name: str) -> Path:

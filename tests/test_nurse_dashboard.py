@@ -29,6 +29,7 @@ from conftest import (
     start_assistant,
     triage_of,
 )
+from pages import sign_in, sign_in_with_the_form, signed_in
 from playwright.sync_api import expect
 
 from core.content import all_response_variants, faq_responses, faq_titles
@@ -47,35 +48,6 @@ UNANSWERED_TEXTS = {
 BEARER = {"Authorization": f"Bearer {NURSE_TOKEN}"}
 NURSE_NAME, _, NURSE_PASSWORD = STAFF["nurse"]
 CLINICIAN_NAME, _, CLINICIAN_PASSWORD = STAFF["clinician"]
-
-
-def sign_in(session: requests.Session, assistant, name: str, password: str) -> requests.Response:
-    """The sign-in form's post, as a browser sends it."""
-    return session.post(
-        f"{assistant.web_url}/nurse/sign-in",
-        data={"name": name, "password": password},
-        allow_redirects=False,
-        timeout=30,
-    )
-
-
-def sign_in_with_the_form(page, assistant, who: str, path: str) -> None:
-    """In the browser: open `path`, get the sign-in form, sign in as STAFF[who]."""
-    name, _, password = STAFF[who]
-    page.goto(f"{assistant.web_url}{path}")
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.get_by_label("Your name").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def signed_in(assistant, who: str) -> requests.Session:
-    """A session signed in through the sign-in form as STAFF[who] ("nurse" or "clinician")."""
-    name, _, password = STAFF[who]
-    session = requests.Session()
-    reply = sign_in(session, assistant, name, password)
-    assert reply.status_code == 303, reply.text
-    return session
 
 
 @dataclass

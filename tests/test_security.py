@@ -41,7 +41,9 @@ def test_browsers_may_call_the_rasa_server_only_from_the_clinic_page(assistant: 
             assert reply.headers.get("Access-Control-Allow-Origin") != "*"
 
 
-def test_rasas_http_api_is_off(assistant: RunningAssistant):
+def test_rasas_http_api_refuses_calls_without_its_token(assistant: RunningAssistant):
+    """make run turns the API on for publishing (PUT /model), behind a random token only its
+    own servers know."""
     for method, path in [
         ("post", "/model/parse"),
         ("put", "/model"),
@@ -51,7 +53,11 @@ def test_rasas_http_api_is_off(assistant: RunningAssistant):
         ("get", "/domain"),
     ]:
         reply = requests.request(method, f"{assistant.rasa_url}{path}", json={}, timeout=10)
-        assert reply.status_code in (404, 405), (path, reply.status_code)
+        assert reply.status_code == 401, (path, reply.status_code)
+        reply = requests.request(
+            method, f"{assistant.rasa_url}{path}", params={"token": ""}, json={}, timeout=10
+        )
+        assert reply.status_code == 401, (path, reply.status_code)
 
 
 def test_models_load_from_disk_only():

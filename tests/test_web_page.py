@@ -7,7 +7,6 @@ import json
 import re
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +21,7 @@ from conftest import (
     free_port,
     start_assistant,
 )
+from pages import ChatPage
 from playwright.sync_api import Page, expect
 
 from core.content import all_response_variants
@@ -30,7 +30,6 @@ from core.replies import NO_REPLY_TEXT, unavailable_text
 AXE = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
-REPLY_TIMEOUT_S = 60
 
 # The deepest focused element, through the widget's and deep-chat's shadow roots.
 FOCUSED = """() => {
@@ -38,59 +37,6 @@ FOCUSED = """() => {
   while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
   return el ? (el.id || el.className || el.tagName) : "";
 }"""
-
-
-class ChatPage:
-    """One patient's browser tab on the clinic page."""
-
-    def __init__(self, page: Page):
-        self.page = page
-        self.dialogs: list[str] = []
-        self.hosts: set = set()
-        self.urls: list[str] = []
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        page.on(
-            "request",
-            lambda request: (
-                self.urls.append(request.url),
-                self.hosts.add(re.sub(r"^\w+://([^/]+).*$", r"\1", request.url)),
-            ),
-        )
-
-    @property
-    def bot_messages(self):
-        return self.page.locator(".bot-message")
-
-    @property
-    def input_box(self):
-        return self.page.locator("#text-input")
-
-    def wait_for_replies(self, count_before: int) -> None:
-        deadline = time.monotonic() + REPLY_TIMEOUT_S
-        while self.bot_messages.count() <= count_before:
-            assert time.monotonic() < deadline, "no reply in the chat"
-            self.page.wait_for_timeout(100)
-        expect(self.page.locator(".typing-status")).to_have_text("")
-
-    def ask(self, text: str) -> None:
-        before = self.bot_messages.count()
-        self.input_box.fill(text)
-        self.input_box.press("Enter")
-        self.wait_for_replies(before)
-
-    def click_and_wait(self, button) -> None:
-        before = self.bot_messages.count()
-        button.click()
-        self.wait_for_replies(before)
-
-    def last_reply(self) -> str:
-        """The newest message's text (its paragraphs, without buttons)."""
-        return "\n".join(self.bot_messages.last.locator("p").all_inner_texts())
-
-    def sender(self) -> str:
-        return json.loads(
-            self.page.evaluate("sessionStorage.getItem('ductogram-assistant:sender')")
-        )
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from core.content_checks import (  # noqa: F401 (the rules live in core/content_
     text_problems,
     title_problems,
 )
+from core.paths import DATA_DIR
 from core.sources import load_registry, source_refs
 from tools.copy_check import copied_runs, load_fingerprints
 
@@ -42,10 +43,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        try:
-            where = str(self.path.relative_to(PROJECT_ROOT))
-        except ValueError:
-            where = str(self.path)
+        # Content is named as under data/ wherever DATA_DIR puts it (publishing stages a copy).
+        where = str(self.path)
+        for root, prefix in ((DATA_DIR, "data/"), (PROJECT_ROOT, "")):
+            if self.path.is_relative_to(root):
+                where = prefix + self.path.relative_to(root).as_posix()
+                break
         return f"{where}{f', line {self.line}' if self.line else ''}: {self.message}"
 
 

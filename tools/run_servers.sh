@@ -14,6 +14,15 @@ done < "$(dirname "$0")/../settings.env"
 # No usage data leaves the machine, whatever the environment says.
 export RASA_TELEMETRY_ENABLED=false
 model=${1:?usage: run_servers.sh MODEL_FILE}
+# The web server loads newly published models from here on (webapp/publisher.py).
+export MODEL=$model
+# Publishing loads a new model into each Rasa server through Rasa's HTTP API (PUT /model). The
+# API needs this token for every call; unless the clinic sets one, a random one is made for this
+# run, known only to these processes (in their environment, never in their arguments).
+if [ -z "${RASA_API_TOKEN:-}" ]; then
+  RASA_API_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  export RASA_API_TOKEN
+fi
 bin=${VENV:-.venv}/bin
 web_bin=${WEB_VENV:-.venv-web}/bin  # the web server has its own environment (webapp/requirements.txt)
 pids=()
@@ -32,7 +41,7 @@ if [[ $servers == *" actions "* ]]; then
   pids+=($!)
 fi
 if [[ $servers == *" rasa "* ]]; then
-  # rasa run; its HTTP API stays off unless RASA_API_TOKEN is set, and then needs the token.
+  # rasa run, with its HTTP API behind RASA_API_TOKEN (rasa_addons/__main__.py).
   "$bin/python" -m rasa_addons run --model "$model" --port "$RASA_PORT" \
     --credentials "${CREDENTIALS_FILE:-credentials.yml}" --endpoints "${ENDPOINTS_FILE:-endpoints.yml}" --cors $cors_origins &
   pids+=($!)

@@ -107,10 +107,10 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
     """tools/run_servers.sh on free ports with fresh SQLite stores (conversations, and the
     nurses' inbox decisions); env_overrides change any setting (SERVERS="rasa" and ACTION_PORT
     add a Rasa server to another one's action server; WEB_PORT picks the page's port, for a
-    CORS_ORIGINS naming it)."""
+    CORS_ORIGINS naming it; RASA_PORT, for a RASA_SERVER_URLS naming it)."""
     action_port = int(env_overrides.pop("ACTION_PORT", 0)) or free_port()
     web_port = int(env_overrides.pop("WEB_PORT", 0)) or free_port()
-    rasa_port = free_port()
+    rasa_port = int(env_overrides.pop("RASA_PORT", 0)) or free_port()
     tracker_db = workdir / "tracker.db"
     env = dict(
         os.environ,

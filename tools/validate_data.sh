@@ -16,7 +16,7 @@ ACTION_RESPONSES="utter_sign_owner_unclear|utter_sign_owner_past|utter_sign_owne
 set -uo pipefail
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-"${VENV:-.venv}/bin/rasa" data validate --fail-on-warnings 2>&1 | tee "$log"
+"${VENV:-.venv}/bin/rasa" data validate --data "${DATA_DIR:-data}" --fail-on-warnings 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 unexpected=$(grep -E "UserWarning|FutureWarning" "$log" \
   | grep -v "duplicated intents have been found across multiple domain files: faq$" \

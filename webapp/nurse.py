@@ -3,7 +3,7 @@ inbox (/nurse/inbox) of questions to add to the FAQ or dismiss (core/review/inbo
 clinicians' sign-off of what the inbox proposes (/nurse/proposals, core/review/signoff.py), and
 the answer editor (/nurse/answers, core/review/editor.py): edits checked as `make check-content`
 checks them, kept as drafts for a clinician's sign-off, with each answer's history and
-review-by date.
+review-by date, and publishing (/nurse/publish: webapp/publish_pages.py, webapp/publisher.py).
 
 Nurses and clinicians sign in with their own name and password (webapp/accounts.py: Argon2
 hashes in the review database); the session is an encrypted cookie (aiohttp-session's
@@ -63,7 +63,15 @@ from core.review.signoff import (
 )
 from core.sources import load_registry
 from webapp.accounts import Account, Accounts
-from webapp.review_db import AlreadyDecided, AlreadyReviewed, NoSuchProposal, ReviewDatabase
+from webapp.publish_pages import create_publish_routes
+from webapp.publisher import Publisher
+from webapp.review_db import (
+    AlreadyDecided,
+    AlreadyReviewed,
+    NoSuchProposal,
+    PublicationLog,
+    ReviewDatabase,
+)
 from webapp.settings import WebSettings
 from webapp.store import ConversationStore
 from webapp.templating import render
@@ -625,6 +633,22 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
 
     async def review_edit(request: web.Request) -> web.Response:
         return await review(request, edits=True)
+
+    log = PublicationLog(app[REVIEW_KEY])
+    try:
+        log.abandon_running(
+            "The web server stopped while publishing, so nothing went live. Please publish again."
+        )
+    except sa.exc.SQLAlchemyError as error:
+        logger.error("Publications could not be read: %s", error)
+    create_publish_routes(
+        app,
+        Publisher(settings.publishing, log),
+        page,
+        lambda request: (signed_in_as(request), role_of(request)),
+        _same_origin,
+        _off_the_event_loop,
+    )
 
     app.router.add_get("/nurse/answers", answers)
     app.router.add_get("/nurse/answers/new", new_answer)

@@ -11,7 +11,9 @@ store. The web server creates the tables at start.
   of a topic's answer: the new title, text, sources and the examples added and removed, who
   proposed it, when and why, and the text it changed (for the history's diff); a draft until a
   clinician signs it off or sends it back, like the proposals;
-- staff_accounts: the nurses' and clinicians' accounts (webapp/accounts.py).
+- staff_accounts: the nurses' and clinicians' accounts (webapp/accounts.py);
+- publications: each publishing of signed-off changes (webapp/publisher.py): who, when, each
+  gate's result, the content files before and after, and the models before and after.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 
 from core.review.editor import AnswerEdit
 from core.review.inbox import ADD_EXAMPLE, NEW_TOPIC, Decision, InboxGroup
-from core.review.signoff import DRAFT, REVIEWED, Review
+from core.review.signoff import DRAFT, PUBLISHED, REJECTED, REVIEWED, Review
 
 METADATA = sa.MetaData()
 
@@ -65,6 +67,7 @@ PROPOSALS = sa.Table(
     sa.Column("title", sa.Text),  # a new topic's proposed title
     sa.Column("text", sa.Text, nullable=False),  # a patient's wording, masked
     *_draft_columns("created"),
+    sa.Column("publication_id", sa.Integer),  # the publication that put it live
 )
 HISTORY = sa.Table(
     "proposal_history",
@@ -101,9 +104,35 @@ ANSWER_EDITS = sa.Table(
     sa.Column("why", sa.Text, nullable=False),
     sa.Column("previous_text", sa.Text, nullable=False),  # what it changed, for the diff
     *_draft_columns("proposed"),
+    sa.Column("publication_id", sa.Integer),  # the publication that put it live
+)
+PUBLICATIONS = sa.Table(
+    "publications",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # running, then live or failed; a live one may later be rolled_back (webapp/publisher.py)
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("started_by", sa.String(200), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("steps", sa.Text, nullable=False),  # JSON: [{key, state, summary, ...}]
+    sa.Column("changes", sa.Text, nullable=False),  # JSON: what was published, in plain lines
+    sa.Column("failure", sa.Text),  # what failed, in plain words
+    sa.Column("git_commit", sa.String(64)),  # when the content directory is a git checkout
+    # The content files before and after, by name under data/nlu/: rollback restores "before",
+    # and without git this is the content's history.
+    sa.Column("files_before", sa.Text),
+    sa.Column("files_after", sa.Text),
+    sa.Column("model_before", sa.Text),
+    sa.Column("model_after", sa.Text),
+    sa.Column("rolled_back_by", sa.String(200)),
+    sa.Column("rolled_back_at", sa.DateTime(timezone=True)),
 )
 # Columns added after the table's first release: added to an older database at start.
-LATER_COLUMNS = {"proposals": ("reviewed_by", "reviewed_at", "review_note")}
+LATER_COLUMNS = {
+    "proposals": ("reviewed_by", "reviewed_at", "review_note", "publication_id"),
+    "answer_edits": ("publication_id",),
+}
 
 
 class AlreadyDecided(Exception):
@@ -183,15 +212,7 @@ class ReviewDatabase:
                                 created_at=now,
                             )
                         ).inserted_primary_key[0]
-                        connection.execute(
-                            sa.insert(HISTORY).values(
-                                proposal_id=proposal_id,
-                                from_status=None,
-                                to_status=DRAFT,
-                                changed_by=decided_by,
-                                changed_at=now,
-                            )
-                        )
+                        _record_history(connection, proposal_id, None, DRAFT, decided_by, now)
         except sa.exc.IntegrityError:
             raise AlreadyDecided(decision.key) from None
 
@@ -212,15 +233,14 @@ class ReviewDatabase:
         now = dt.datetime.now(dt.timezone.utc)
         with self.engine.begin() as connection:
             _review_draft(connection, PROPOSALS, review, reviewed_by, now)
-            connection.execute(
-                sa.insert(HISTORY).values(
-                    proposal_id=review.proposal_id,
-                    from_status=DRAFT,
-                    to_status=review.to_status,
-                    changed_by=reviewed_by,
-                    changed_at=now,
-                    note=review.note,
-                )
+            _record_history(
+                connection,
+                review.proposal_id,
+                DRAFT,
+                review.to_status,
+                reviewed_by,
+                now,
+                review.note,
             )
 
     def propose_edit(self, edit: AnswerEdit, previous_text: str, proposed_by: str) -> int:
@@ -262,7 +282,7 @@ class ReviewDatabase:
         self.create_tables()
         query = (
             sa.select(ANSWER_EDITS.c.topic, sa.func.max(ANSWER_EDITS.c.reviewed_at))
-            .where(ANSWER_EDITS.c.status == REVIEWED)
+            .where(ANSWER_EDITS.c.status.in_((REVIEWED, PUBLISHED)))
             .group_by(ANSWER_EDITS.c.topic)
         )
         with self.engine.connect() as connection:
@@ -275,6 +295,22 @@ class ReviewDatabase:
             _review_draft(
                 connection, ANSWER_EDITS, review, reviewed_by, dt.datetime.now(dt.timezone.utc)
             )
+
+
+def _record_history(
+    connection, proposal_id: int, from_status: str | None, to_status: str, by: str, when, note=None
+) -> None:
+    """One change of a proposal's status in proposal_history."""
+    connection.execute(
+        sa.insert(HISTORY).values(
+            proposal_id=proposal_id,
+            from_status=from_status,
+            to_status=to_status,
+            changed_by=by,
+            changed_at=when,
+            note=note,
+        )
+    )
 
 
 def _review_draft(connection, table: sa.Table, review: Review, reviewed_by: str, now) -> None:
@@ -297,3 +333,161 @@ def _review_draft(connection, table: sa.Table, review: Review, reviewed_by: str,
     ).rowcount
     if not changed:
         raise AlreadyReviewed(review.proposal_id)
+
+
+class NotSignedOff(Exception):
+    """The change is not signed off and waiting to be published."""
+
+
+class PublicationLog:
+    """The publications table, and the signed-off changes it publishes (webapp/publisher.py)."""
+
+    def __init__(self, database: ReviewDatabase) -> None:
+        self.database = database
+
+    @property
+    def engine(self) -> sa.engine.Engine:
+        self.database.create_tables()
+        return self.database.engine
+
+    def signed_off(self) -> tuple[list[dict], list[dict]]:
+        """(inbox proposals of examples, answer edits) signed off and not yet published, the
+        oldest first: what the next publication writes."""
+        with self.engine.connect() as connection:
+            examples = connection.execute(
+                sa.select(PROPOSALS)
+                .where(PROPOSALS.c.status == REVIEWED, PROPOSALS.c.kind == "example")
+                .order_by(PROPOSALS.c.reviewed_at, PROPOSALS.c.id)
+            ).mappings()
+            examples = [dict(row) for row in examples]
+        edits = [e for e in self.database.answer_edits() if e["status"] == REVIEWED]
+        return examples, edits
+
+    def hold_back(self, table_name: str, row_id: int, by: str, note: str) -> None:
+        """Takes a signed-off change out of publishing: it goes back as if sent back."""
+        table = PROPOSALS if table_name == "proposals" else ANSWER_EDITS
+        now = dt.datetime.now(dt.timezone.utc)
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                sa.update(table)
+                .where(table.c.id == row_id, table.c.status == REVIEWED)
+                .values(status=REJECTED, review_note=note, reviewed_by=by, reviewed_at=now)
+            ).rowcount
+            if not changed:
+                raise NotSignedOff(row_id)
+            if table is PROPOSALS:
+                _record_history(connection, row_id, REVIEWED, REJECTED, by, now, note)
+
+    def start(self, by: str, steps: list[dict], changes: list[str]) -> int | None:
+        """A new running publication's id; None when one is already running."""
+        with self.engine.begin() as connection:
+            running = connection.execute(
+                sa.select(PUBLICATIONS.c.id).where(PUBLICATIONS.c.status == "running")
+            ).first()
+            if running:
+                return None
+            return connection.execute(
+                sa.insert(PUBLICATIONS).values(
+                    status="running",
+                    started_by=by,
+                    started_at=dt.datetime.now(dt.timezone.utc),
+                    steps=json.dumps(steps),
+                    changes=json.dumps(changes),
+                )
+            ).inserted_primary_key[0]
+
+    def update(self, publication_id: int, **values) -> None:
+        for name in ("steps", "files_before", "files_after"):
+            if name in values and not isinstance(values[name], str):
+                values[name] = json.dumps(values[name])
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(PUBLICATIONS).where(PUBLICATIONS.c.id == publication_id).values(**values)
+            )
+
+    def mark_changes(
+        self, publication_id: int, proposal_ids: list[int], edit_ids: list[int], status: str
+    ) -> None:
+        """Sets the published changes' status (published, or rolled_back), with the
+        publication's id."""
+        now = dt.datetime.now(dt.timezone.utc)
+        with self.engine.begin() as connection:
+            for table, ids in ((PROPOSALS, proposal_ids), (ANSWER_EDITS, edit_ids)):
+                if not ids:
+                    continue
+                before = connection.execute(
+                    sa.select(table.c.id, table.c.status).where(table.c.id.in_(ids))
+                ).all()
+                connection.execute(
+                    sa.update(table)
+                    .where(table.c.id.in_(ids))
+                    .values(status=status, publication_id=publication_id)
+                )
+                if table is PROPOSALS:
+                    for row_id, old in before:
+                        by = f"publication {publication_id}"
+                        _record_history(connection, row_id, old, status, by, now)
+
+    def changes_of(self, publication_id: int) -> tuple[list[int], list[int]]:
+        with self.engine.connect() as connection:
+            return tuple(  # type: ignore[return-value]
+                list(
+                    connection.execute(
+                        sa.select(table.c.id).where(table.c.publication_id == publication_id)
+                    ).scalars()
+                )
+                for table in (PROPOSALS, ANSWER_EDITS)
+            )
+
+    def get(self, publication_id: int) -> dict | None:
+        with self.engine.connect() as connection:
+            row = (
+                connection.execute(
+                    sa.select(PUBLICATIONS).where(PUBLICATIONS.c.id == publication_id)
+                )
+                .mappings()
+                .first()
+            )
+        return _read_publication(row) if row else None
+
+    def recent(self, limit: int = 20) -> list[dict]:
+        """The latest publications, the newest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(PUBLICATIONS).order_by(PUBLICATIONS.c.id.desc()).limit(limit)
+            ).mappings()
+            return [_read_publication(row) for row in rows]
+
+    def live(self) -> dict | None:
+        """The publication whose content and model are live now, if any."""
+        with self.engine.connect() as connection:
+            row = (
+                connection.execute(
+                    sa.select(PUBLICATIONS)
+                    .where(PUBLICATIONS.c.status == "live")
+                    .order_by(PUBLICATIONS.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+        return _read_publication(row) if row else None
+
+    def abandon_running(self, failure: str) -> None:
+        """A publication still running when the web server starts was cut short."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(PUBLICATIONS)
+                .where(PUBLICATIONS.c.status == "running")
+                .values(
+                    status="failed", failure=failure, finished_at=dt.datetime.now(dt.timezone.utc)
+                )
+            )
+
+
+def _read_publication(row) -> dict:
+    publication = dict(row)
+    for name in ("steps", "changes", "files_before", "files_after"):
+        if publication.get(name):
+            publication[name] = json.loads(publication[name])
+    return publication

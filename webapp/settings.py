@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.paths import PROJECT_ROOT
+from core.model_files import model_name
+from core.paths import DATA_DIR, PROJECT_ROOT
 from core.settings import clinic, setting, tracker_store_url
 
 
@@ -30,6 +31,21 @@ class WebSettings:
     tracker_store_url: str
     # The nurses' inbox decisions: a database the web server writes (webapp/review_db.py).
     review_db_url: str
+    publishing: PublishSettings
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """What publishing (webapp/publisher.py) writes, runs and loads."""
+
+    data_dir: Path  # the content it writes (DATA_DIR)
+    work_dir: Path  # each publication's staged content, logs and models (PUBLISH_DIR)
+    models_dir: Path  # where `make run` looks for a model named after the content (MODELS_DIR)
+    model_file: Path  # the model the Rasa servers started with (MODEL)
+    rasa_venv: Path  # Rasa's environment, for training and the gates (VENV)
+    # Every Rasa server the new model is loaded into, and the token of their HTTP API.
+    rasa_urls: tuple[str, ...]
+    rasa_api_token: str
 
 
 def load_settings() -> WebSettings:
@@ -51,4 +67,25 @@ def load_settings() -> WebSettings:
         nurse_session_secret=env("NURSE_SESSION_SECRET", ""),
         tracker_store_url=tracker_store_url(),
         review_db_url=setting("REVIEW_DB_URL"),
+        publishing=load_publish_settings(),
+    )
+
+
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def load_publish_settings() -> PublishSettings:
+    env = os.environ.get
+    models_dir = _path(env("MODELS_DIR") or "models")
+    rasa_urls = env("RASA_SERVER_URLS") or f"http://127.0.0.1:{setting('RASA_PORT')}"
+    return PublishSettings(
+        data_dir=DATA_DIR,
+        work_dir=_path(env("PUBLISH_DIR") or "var/publish"),
+        models_dir=models_dir,
+        model_file=_path(env("MODEL") or str(models_dir / f"{model_name()}.tar.gz")),
+        rasa_venv=_path(env("VENV") or ".venv"),
+        rasa_urls=tuple(url.rstrip("/") for url in rasa_urls.replace(",", " ").split()),
+        rasa_api_token=env("RASA_API_TOKEN", ""),
     )

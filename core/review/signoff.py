@@ -3,9 +3,10 @@ submits. Pure logic: the web server keeps the accounts and the proposals' histor
 (webapp/accounts.py, webapp/review_db.py).
 
 A proposal starts as a draft (a nurse's or a clinician's decision in the inbox). A clinician
-signs it off (reviewed) or sends it back with a note (rejected); publishing a reviewed change
-into data/nlu/ comes later. A nurse can propose but never sign off. A clinician may sign off
-her own proposal, as small clinics do: both names are kept."""
+signs it off (reviewed) or sends it back with a note (rejected); publishing writes the reviewed
+changes into data/nlu/ (published), and a rollback takes them back (rolled_back). A nurse can
+propose but never sign off. A clinician may sign off her own proposal, as small clinics do: both
+names are kept."""
 
 from __future__ import annotations
 
@@ -23,11 +24,14 @@ DRAFT = "draft"
 REVIEWED = "reviewed"
 REJECTED = "rejected"
 PUBLISHED = "published"
+# Published, then taken back by a rollback (webapp/publisher.py): not published again by itself.
+ROLLED_BACK = "rolled_back"
 STATUS_WORDS = {
     DRAFT: "Draft",
     REVIEWED: "Signed off",
     REJECTED: "Sent back",
     PUBLISHED: "Published",
+    ROLLED_BACK: "Rolled back",
 }
 # What a review may do, from where: only a draft is reviewed, once.
 SIGN_OFF = "sign_off"

@@ -43,7 +43,19 @@ PERIODS = {
     "two hours": (MIDNIGHT[1] + 12 * 3600, MIDNIGHT[1] + 14 * 3600),
     "nothing happened": (MIDNIGHT[3] + 86400, MIDNIGHT[3] + 2 * 86400),
 }
-SEARCHES = ["capital", "CAPITAL france", "phone", "555", "téléphone", "ductogram hurt", "zebra"]
+# The database looks for the longest plain word first (review_queries._prefilter_word): "mail"
+# and "one" are parts of the masks "[e-mail]" and "[phone]", which only the masked text holds.
+SEARCHES = [
+    "capital",
+    "CAPITAL france",
+    "phone",
+    "555",
+    "téléphone",
+    "ductogram hurt",
+    "zebra",
+    "mail Hurt",
+    "one",
+]
 
 
 def edge_cases() -> list[tuple]:
