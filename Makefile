@@ -98,7 +98,7 @@ test: validate $(MODEL) test-widget test-conversations test-python ## the whole 
 test-unit: $(INSTALLED) $(WEB_INSTALLED) ## the fast tests: pure core, actions, components; no servers (under a minute)
 	$(PYTHON_VENV) -m pytest tests/unit -q
 
-# The widget's pure logic (widget/src/rasa-replies.js), with Node's own test runner.
+# The widget's pure logic (widget/src/rasa-replies.js and patient-tools.js), with Node's test runner.
 test-widget: $(WIDGET_MODULES) ## the widget's reply logic, with Node's test runner
 	cd widget && npm test --silent
 
@@ -188,9 +188,8 @@ check-content: $(INSTALLED) ## check edited answers before they go live
 	$(PYTHON_VENV) -m tools.check_content
 
 # Retention: delete conversations whose last message is older than DAYS days.
-purge: $(WEB_INSTALLED) ## delete conversations older than DAYS days: make purge DAYS=90
-	@[ -n "$(DAYS)" ] || { echo "Say how many days to keep: make purge DAYS=90"; exit 1; }
-	$(WEB_PYTHON) -m webapp.purge --days $(DAYS)
+purge: $(WEB_INSTALLED) ## delete conversations and call-back requests older than RETENTION_DAYS (90), or DAYS=N
+	$(WEB_PYTHON) -m webapp.purge $(if $(DAYS),--days $(DAYS))
 
 # Nurses' and clinicians' accounts in the review database (REVIEW_DB_URL): the password is asked
 # for twice, unseen (or read from STAFF_PASSWORD, or standard input, for scripts).

@@ -9,14 +9,17 @@ from rasa_sdk.types import DomainDict
 
 from actions.escalation import TRIAGE_APOLOGY, send_escalation
 from actions.safety import apologises_on_error
+from core.clinic_hours import clinic_now
 from core.names import CHECK_INTENT, CLARIFY_INTENT, RED_FLAGS_KEY, SUBJECT_SLOT
+from core.settings import clinic
 from core.triage.clarify import sex_of
-from core.triage.messages import symptom_check_summary
+from core.triage.messages import doctor_summary, symptom_check_summary
 from core.triage.rules import load_rulebook
 from core.triage.symptom_check import (
     QUESTIONS,
     STOP_LEVELS,
     answer_summary,
+    answered,
     outcome,
     questions_left,
     read_answers,
@@ -106,6 +109,13 @@ class ActionSymptomCheckSummary(Action):
         result = outcome(answers, _message_signs(tracker), load_rulebook())
         if result.level:
             send_escalation(dispatcher, result.level, result.reasons, subject)
+        # The printable page for the doctor ("Show this to your doctor" in the widget), before
+        # the summary, so that the words and their buttons stay the last message.
+        today = clinic_now(clinic().timezone).date().isoformat()
+        summary = doctor_summary(
+            result.level, result.reasons, answered(answers), load_rulebook(), today, subject
+        )
+        dispatcher.utter_message(json_message={"doctor_summary": summary})
         dispatcher.utter_message(
             text=symptom_check_summary(result.level, answer_summary(answers), subject),
             buttons=[

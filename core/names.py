@@ -9,9 +9,14 @@ RED_FLAG_INTENT = "red_flag"
 CLARIFY_INTENT = "clarify_symptom"
 CHECK_INTENT = "check_symptoms"
 STOP_INTENT = "stop"
+# What a patient asks the clinic to do (core/patient_requests.py): the call-back form, or the
+# confirmation before her conversation is deleted.
+CALLBACK_INTENT = "request_callback"
+FORGET_INTENT = "forget_me"
 
 # Keys the NLU components add to a message's parse data
 RED_FLAGS_KEY = "red_flags"  # the red-flag detector's findings and verdict
+PATIENT_REQUEST_KEY = "patient_request"  # the words that made a request, when rules found it
 READING_KEY = "faq_reading"  # how the FAQ question was read: {"answers", "suggestions", "how"}
 # Message metadata: the whole text of a message cut short for the model, for the red-flag check.
 FULL_TEXT_METADATA_KEY = "full_text"

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from string import Template
 
+from core.clinic_hours import Opening
+from core.clinic_hours import describe as describe_opening_hours
+from core.clinic_hours import parse as parse_opening_hours
 from core.paths import PROJECT_ROOT
 
 SETTINGS_FILE = PROJECT_ROOT / "settings.env"
@@ -40,19 +43,34 @@ def tracker_store_url() -> str:
 
 @dataclass(frozen=True)
 class Clinic:
-    """Who the patient can reach: shown on the web page, in apologies and in escalations."""
+    """Who the patient can reach, when, and how long what she says is kept: shown on the web
+    page, the privacy page, in apologies, escalations and call-back confirmations."""
 
     name: str
     phone: str
-    hours: str
+    hours: str  # in words, for people
     emergency_number: str
+    opening_hours: tuple[Opening, ...]  # for the call-back confirmation
+    timezone: str
+    email: str
+    # Conversations and call-back requests are deleted this many days after their last message
+    # (make purge), and the first message says so.
+    retention_days: int
+    # What a patient asking for a call back is told to expect, in working hours.
+    callback_within_hours: int
 
 
 def clinic() -> Clinic:
     env = os.environ.get
+    opening_hours = parse_opening_hours(env("CLINIC_OPENING_HOURS") or "Mon-Fri 08:00-17:00")
     return Clinic(
         name=env("CLINIC_NAME", "Example Breast Clinic"),
         phone=env("CLINIC_PHONE", "+1 555 0100"),
-        hours=env("CLINIC_HOURS", "Monday to Friday, 8 am to 5 pm"),
+        hours=env("CLINIC_HOURS") or describe_opening_hours(opening_hours),
         emergency_number=env("EMERGENCY_NUMBER", "911"),
+        opening_hours=opening_hours,
+        timezone=env("CLINIC_TIMEZONE") or "UTC",
+        email=env("CLINIC_EMAIL", ""),
+        retention_days=int(env("RETENTION_DAYS") or 90),
+        callback_within_hours=int(env("CALLBACK_WITHIN_HOURS") or 4),
     )

@@ -6,12 +6,45 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable, Iterator
 
 import requests
-from conftest import STAFF
+from conftest import PROJECT_ROOT, STAFF
 from playwright.sync_api import Page, expect
 
+from core.review.editor import published_topics
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
 REPLY_TIMEOUT_S = 60
+AXE = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+# The symptom check: question (part of its words) -> the button a patient with no red flag
+# presses.
+SYMPTOM_CHECK_ANSWERS = {
+    "What colour": "Milky",
+    "one breast or both": "Both breasts",
+    "by itself": "Only when squeezed",
+    "lump": "No",
+    "skin dimpling": "No",
+    "female or male": "Female",
+    "How old": "Under 30",
+    "pregnant or breastfeeding": "Neither",
+    "regular medicines": "No",
+    "infusions": "Neither",
+}
+
+
+def axe_violations(page: Page, within: list | None = None) -> list[dict]:
+    """axe-core's violations on the page, or only within these elements (axe's selectors; a
+    list of selectors reaches into shadow roots, e.g. [["div.ductogram-assistant", "#callback-form"]]).
+    The page's context needs bypass_csp=True to add the script."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (within) => (await axe.run(within ? {include: within} : document,
+             {resultTypes: ["violations"]})).violations.map(v => ({
+             id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target)}))""",
+        within,
+    )
 
 
 class ChatPage:
@@ -94,3 +127,38 @@ def signed_in(assistant, who: str) -> requests.Session:
     reply = sign_in(session, assistant, name, password)
     assert reply.status_code == 303, reply.text
     return session
+
+
+def chat_opener(browser, web_url: str) -> Iterator[Callable[..., ChatPage]]:
+    """For an `open_chat` fixture: opens the demo page in a new browser context, as many times
+    as a test asks, and closes them all after. bypass_csp only lets a test inject axe-core,
+    which the page's policy would block."""
+    contexts = []
+
+    def open_page(viewport=DESKTOP, bypass_csp=False) -> ChatPage:
+        context = browser.new_context(
+            viewport=viewport, bypass_csp=bypass_csp, accept_downloads=True
+        )
+        contexts.append(context)
+        chat = ChatPage(context.new_page())
+        chat.page.goto(f"{web_url}/")
+        expect(chat.input_box).to_be_visible()
+        return chat
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def edit_form(topic_key: str, **changes) -> dict:
+    """The answer editor's form for a published topic as it stands, with `changes`."""
+    topic = published_topics()[topic_key]
+    form = {
+        "topic": topic_key.split("/")[1],
+        "title": topic.title,
+        "text": topic.text,
+        "sources": [f"{r.document}/{r.section}" for r in topic.sources],
+        "examples": "\n".join(topic.examples),
+        "why": "",
+    }
+    return form | changes

@@ -18,6 +18,7 @@ from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, field
 
+import pages
 import pytest
 import requests
 from conftest import (
@@ -132,7 +133,7 @@ def figure(html: str, name: str) -> int:
 
 
 def table_rows(html: str, table_id: str) -> list[list[str]]:
-    body = re.search(rf'<table id="{table_id}">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    body = re.search(rf'<table id="{table_id}"[^>]*>.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
     return [
         [
             html_module.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
@@ -405,12 +406,23 @@ def test_make_purge_deletes_only_old_conversations(assistant, pilot_day, tmp_pat
     with sqlite3.connect(copy) as db:
         after = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
     assert after == before - {old}
-    assert (
-        subprocess.run(
-            ["make", "--no-print-directory", "purge"], cwd=PROJECT_ROOT, capture_output=True
-        ).returncode
-        != 0
-    )
+    # Without DAYS, the retention period: RETENTION_DAYS, 90 days unless set.
+    shutil.copy(assistant.tracker_db, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute(
+            "UPDATE events SET timestamp = timestamp - 40 * 86400 WHERE sender_id = ?", (old,)
+        )
+    for retention, deleted in ((None, 0), ("35", 1)):
+        env = {k: v for k, v in os.environ.items() if k != "RETENTION_DAYS"}
+        env |= {"RETENTION_DAYS": retention} if retention else {}
+        result = subprocess.run(
+            ["make", "--no-print-directory", "purge", f"TRACKER_STORE_URL=sqlite:///{copy}"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert f"Deleted {deleted} conversations" in result.stdout, result.stdout + result.stderr
 
 
 def test_dashboard_in_a_browser(browser, assistant, pilot_day):
@@ -794,17 +806,8 @@ def answers_web(model_path, tmp_path_factory) -> RunningAssistant:
 
 
 def edit_form(**changes) -> dict:
-    topic = published_topics()[EDITED]
-    form = {
-        "topic": EDITED.split("/")[1],
-        "title": topic.title,
-        "text": topic.text,
-        "sources": [f"{r.document}/{r.section}" for r in topic.sources],
-        "examples": "\n".join(topic.examples),
-        "why": "Patients asked how long it takes in total.",
-        "action": "propose",
-    }
-    return form | changes
+    proposal = {"why": "Patients asked how long it takes in total.", "action": "propose"}
+    return pages.edit_form(EDITED, **(proposal | changes))
 
 
 def answer_edits(assistant) -> list[tuple]:
@@ -827,10 +830,13 @@ def test_answers_are_listed_searched_and_opened(answers_web):
     assert topic.text in page and all(example in page for example in topic.examples)
     [source] = topic.sources
     assert f'value="{source.document}/{source.section}" selected' in opened.text
-    assert (
-        "<script" not in opened.text
-        and "default-src 'none'" in opened.headers["Content-Security-Policy"]
+    # The editor's one script is its own file (live checks); nothing inline.
+    assert opened.headers["Content-Security-Policy"].startswith(
+        "default-src 'none'; script-src 'self'; connect-src 'self';"
     )
+    assert re.findall(r"<script\b[^>]*>", opened.text) == [
+        '<script src="/nurse/static/answer-checks.js" defer>'
+    ]
 
 
 def test_answers_overdue_lists_topics_never_signed_off(answers_web):

@@ -25,6 +25,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from conftest import RunningAssistant, free_port, port_is_open, start_assistant, triage_of
+from pages import signed_in
 from review_oracle import build_report, events_between
 
 from bench.clinic import day_of_rows
@@ -168,8 +169,9 @@ def two_servers(
         REDIS_PORT=str(redis_port),
         REDIS_DB="1",
     )
+    # The web server too, on the same PostgreSQL: the nurses' call-back queue.
     first = start_assistant(
-        model_path, tmp_path_factory.mktemp("server-a"), SERVERS="actions rasa", **shared
+        model_path, tmp_path_factory.mktemp("server-a"), SERVERS="actions rasa web", **shared
     )
     try:
         second = start_assistant(
@@ -324,6 +326,69 @@ def test_the_nurses_dashboard_reads_postgres_read_only(two_servers, postgres_url
         with store.engine.begin() as connection:
             connection.exec_driver_sql("DELETE FROM events")
     store.engine.dispose()
+
+
+def test_call_back_requests_queue_on_postgres_and_are_forgotten(two_servers, postgres_url):
+    """A patient escalated on one server asks for a call back through the web server; the
+    request, kept in PostgreSQL beside her conversation, waits in the nurses' queue with its
+    level; a nurse's change is recorded; forget-me leaves no row of the conversation."""
+    first, second = two_servers
+    sender = f"web-{uuid.uuid4()}"
+    assert triage_of(second.send(sender, "I have bloody discharge from one breast"))["level"] == (
+        "urgent"
+    )
+    request = {
+        "conversation": sender,
+        "first_name": "Eve",
+        "phone": "+44 7700 900123",
+        "good_time": "mornings",
+        "consent": True,
+    }
+    for good_time in ("mornings", "after lunch"):
+        reply = requests.post(
+            f"{first.web_url}/patient/callback", json=request | {"good_time": good_time}, timeout=30
+        )
+        assert reply.status_code == 200, reply.text
+    engine = sa.create_engine(postgres_url, future=True)
+
+    def one(sql: str, **parameters):
+        with engine.connect() as connection:
+            return connection.execute(sa.text(sql), parameters).all()
+
+    [(request_id, level, good_time, status)] = one(
+        "SELECT id, triage_level, good_time, status FROM callback_requests "
+        "WHERE conversation_id = :s",
+        s=sender,
+    )
+    assert (level, good_time, status) == ("urgent", "after lunch", "new")
+    nurse = signed_in(first, "nurse")
+    queue = nurse.get(f"{first.web_url}/nurse/callbacks", timeout=30)
+    assert queue.status_code == 200 and f'id="callback-{request_id}"' in queue.text
+    assert "+44 7700 900123" in queue.text
+    changed = nurse.post(
+        f"{first.web_url}/nurse/callbacks/change",
+        data={"request": str(request_id), "to": "called", "note": "No answer"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert changed.status_code == 303, changed.text
+    assert one(
+        "SELECT to_status, note FROM callback_history WHERE request_id = :r AND to_status = "
+        "'called'",
+        r=request_id,
+    ) == [("called", "No answer")]
+    forgot = requests.post(
+        f"{first.web_url}/patient/forget", json={"conversation": sender}, timeout=30
+    )
+    assert forgot.status_code == 200 and forgot.json()["deleted_callbacks"] == 1
+    assert one("SELECT count(*) FROM events WHERE sender_id = :s", s=sender) == [(0,)]
+    assert one("SELECT count(*) FROM callback_requests WHERE conversation_id = :s", s=sender) == [
+        (0,)
+    ]
+    assert one("SELECT count(*) FROM callback_history WHERE request_id = :r", r=request_id) == [
+        (0,)
+    ]
+    engine.dispose()
 
 
 def test_postgres_stopping_is_reported_and_survived(two_servers, postgres, postgres_url):

@@ -14,6 +14,7 @@ import pytest
 import requests
 import yaml
 from conftest import NURSE_TOKEN, PROJECT_ROOT, STAFF, RunningAssistant, start_assistant
+from pages import signed_in
 
 from tools.servers import WEB_VENV
 
@@ -366,6 +367,48 @@ def test_a_sign_in_from_another_site_is_refused(assistant: RunningAssistant):
         timeout=30,
     )
     assert reply.status_code == 403 and "Set-Cookie" not in reply.headers
+
+
+# The nurses' pages run no script; the answer editor's run one file of this site's (the live
+# checks, webapp/static/answer-checks.js), which posts only here: no inline script, no eval.
+NURSE_PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+ANSWER_EDITOR_POLICY = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def test_nurse_pages_run_no_script_but_the_answer_editors_own_file(assistant: RunningAssistant):
+    signed_out = requests.get(f"{assistant.web_url}/nurse", timeout=30)
+    assert signed_out.status_code == 401
+    assert signed_out.headers["Content-Security-Policy"] == NURSE_PAGE_POLICY
+    nurse = signed_in(assistant, "nurse")
+    for path in (
+        "/nurse",
+        "/nurse/inbox",
+        "/nurse/answers",
+        "/nurse/proposals",
+        "/nurse/callbacks",
+    ):
+        reply = nurse.get(f"{assistant.web_url}{path}", timeout=30)
+        assert reply.status_code == 200, path
+        assert reply.headers["Content-Security-Policy"] == NURSE_PAGE_POLICY, path
+        assert "<script" not in reply.text, path
+    for path in ("/nurse/answers/ductogram_duration", "/nurse/answers/new"):
+        reply = nurse.get(f"{assistant.web_url}{path}", timeout=30)
+        assert reply.status_code == 200, path
+        assert reply.headers["Content-Security-Policy"] == ANSWER_EDITOR_POLICY, path
+        assert re.findall(r"<script\b[^>]*>", reply.text) == [
+            '<script src="/nurse/static/answer-checks.js" defer>'
+        ], path
+    script = nurse.get(f"{assistant.web_url}/nurse/static/answer-checks.js", timeout=30)
+    assert script.status_code == 200
+    assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert "eval(" not in script.text and "new Function" not in script.text
+    assert "innerHTML" not in script.text, "problems are shown as text"
 
 
 @pytest.mark.parametrize(

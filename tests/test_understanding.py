@@ -7,22 +7,28 @@ targets (97% right answers, at most 2% "please rephrase") are not all met yet: s
 `make evaluate` for the current figures and every held-out miss."""
 
 import pytest
+import yaml
 
+from core.paths import PROJECT_ROOT
 from tools.holdout import (
     CLARIFY_INTENT,
     DEV_FILE,
     FAQ,
     MAX_FAQ_WRONG,
+    MAX_LOOK_ALIKES_OPENED,
     MAX_REPHRASE,
     MIN_FAQ_RIGHT,
     MIN_OFF_TOPIC_DECLINED,
+    MIN_REQUESTS_REACHED,
     OUT_OF_SCOPE,
+    REQUEST_INTENTS,
     SEALED_FILES,
     TWO_PART_FILE,
     held_out_shortfalls,
     load_multi,
     predict,
     report,
+    request_counts,
 )
 
 MIN_RIGHT_AFTER_ASKING = 0.6
@@ -122,3 +128,32 @@ def test_sealed_questions(model_path, path, min_right, max_off_topic_answered):
     assert answered_off_topic <= max_off_topic_answered, (
         f"sealed off-topic answered: {answered_off_topic:.1%}"
     )
+
+
+NEAR_MISSES = PROJECT_ROOT / "tests" / "data" / "patient_request_near_misses.yml"
+
+
+def test_only_a_real_request_opens_the_call_back_form_or_the_delete_confirmation(
+    model_path, held_out
+):
+    """A call back or deleting the conversation is asked for in the patient's own words
+    (held-out, written blind), and questions that merely share their words (when the results
+    are phoned, the clinic's number, the dye being cleared) do neither."""
+    asked = [p for p in held_out if p.expected in REQUEST_INTENTS]
+    assert len(asked) >= 19
+    right = [p for p in asked if p.intent == p.expected or p.escalated]
+    assert len(right) / len(asked) >= 0.9, report(asked)
+    near = yaml.safe_load(NEAR_MISSES.read_text(encoding="utf-8"))["near_misses"]
+    predictions = predict(model_path, [(item["text"], item["label"]) for item in near])
+    opened = [p for p in predictions if p.intent in REQUEST_INTENTS]
+    assert not opened, report(opened)
+
+
+@pytest.mark.parametrize("path", list(MIN_REQUESTS_REACHED), ids=lambda path: path.name)
+def test_requests_in_new_words_reach_the_form_or_the_confirmation(model_path, path):
+    """Counts only (the sealed set's messages are never shown)."""
+    counts = request_counts(model_path, path)
+    reached, asked = counts["requests reached"]
+    opened, look_alikes = counts["look-alikes opened"]
+    assert reached / asked >= MIN_REQUESTS_REACHED[path], f"reached {reached}/{asked}"
+    assert opened / look_alikes <= MAX_LOOK_ALIKES_OPENED[path], f"opened {opened}/{look_alikes}"

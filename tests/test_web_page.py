@@ -14,22 +14,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 from conftest import (
-    PROJECT_ROOT,
     RESULTS_DIR,
     SCREENSHOT_DIR,
     RunningAssistant,
     free_port,
     start_assistant,
 )
-from pages import ChatPage
-from playwright.sync_api import Page, expect
+from pages import DESKTOP, PHONE, SYMPTOM_CHECK_ANSWERS, ChatPage, axe_violations, chat_opener
+from playwright.sync_api import expect
 
 from core.content import all_response_variants
 from core.replies import NO_REPLY_TEXT, unavailable_text
-
-AXE = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
+from core.settings import clinic
 
 # The deepest focused element, through the widget's and deep-chat's shadow roots.
 FOCUSED = """() => {
@@ -41,32 +37,11 @@ FOCUSED = """() => {
 
 @pytest.fixture
 def open_chat(browser, assistant: RunningAssistant) -> Iterator[Callable[..., ChatPage]]:
-    contexts = []
-
-    def open_page(viewport=DESKTOP, bypass_csp=False) -> ChatPage:
-        # bypass_csp: only so the test can inject axe-core, which the page's policy would block.
-        context = browser.new_context(viewport=viewport, bypass_csp=bypass_csp)
-        contexts.append(context)
-        chat = ChatPage(context.new_page())
-        chat.page.goto(f"{assistant.web_url}/")
-        expect(chat.input_box).to_be_visible()
-        return chat
-
-    yield open_page
-    for context in contexts:
-        context.close()
+    yield from chat_opener(browser, assistant.web_url)
 
 
 def words(text: str) -> str:
     return " ".join(text.split())
-
-
-def axe_violations(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
-             id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target)}))"""
-    )
 
 
 # ---------------------------------------------------------------- the page and its server
@@ -203,20 +178,6 @@ def test_throat_swelling_after_the_dye_shows_the_red_banner_with_a_call_link(ope
     expect(call).to_have_text("Call 911 now")
 
 
-SYMPTOM_CHECK_ANSWERS = {  # question -> the button a patient with no red flag would press
-    "What colour": "Milky",
-    "one breast or both": "Both breasts",
-    "by itself": "Only when squeezed",
-    "lump": "No",
-    "skin dimpling": "No",
-    "female or male": "Female",
-    "How old": "Under 30",
-    "pregnant or breastfeeding": "Neither",
-    "regular medicines": "No",
-    "infusions": "Neither",
-}
-
-
 def test_symptom_check_with_buttons_only(open_chat):
     chat = open_chat()
     chat.click_and_wait(chat.page.get_by_role("button", name="Check my symptoms"))
@@ -330,7 +291,7 @@ def test_talk_to_a_person_shows_phone_and_hours(open_chat):
     expect(talk).to_have_attribute("aria-expanded", "true")
     contact = chat.page.locator("#assistant-contact")
     expect(contact.locator("a[href='tel:+15550100']")).to_have_text("+1 555 0100")
-    expect(contact).to_contain_text("Monday to Friday, 8 am to 5 pm")
+    expect(contact).to_contain_text(clinic().hours)
     expect(contact.locator("a[href='tel:911']")).to_be_visible()
 
 

@@ -1,6 +1,7 @@
 """Accuracy on held-out patient questions (tests/nlu_holdout.yml), two-part questions
 (tests/data/faq_two_part.yml), the blind dev set (tests/data/faq_dev.yml) and, as counts only,
-the sealed sets (tests/data/faq_sealed*.yml).
+the sealed sets (tests/data/faq_sealed*.yml), and the sealed requests to be called or to delete
+the conversation (tests/data/patient_requests_sealed.yml).
 
 A question gets the right answer when the final intent (after the fallback classifier, the
 FAQ confidence gate and retrieval) is the expected one and, for FAQ questions, the answer
@@ -21,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from core.content import HOLDOUT_FILE, PROJECT_ROOT
-from core.names import CHECK_INTENT, CLARIFY_INTENT, READING_KEY, RED_FLAG_INTENT, RED_FLAGS_KEY
+from core.names import (
+    CALLBACK_INTENT,
+    CHECK_INTENT,
+    CLARIFY_INTENT,
+    FORGET_INTENT,
+    READING_KEY,
+    RED_FLAG_INTENT,
+    RED_FLAGS_KEY,
+)
 from core.triage.clarify import answer_before_asking
 
 TWO_PART_FILE = PROJECT_ROOT / "tests" / "data" / "faq_two_part.yml"
@@ -35,6 +44,17 @@ SEALED_FILES = tuple(
 # Written blind in the same way, but printed: the set to read when looking for what fails.
 # Never trained on, so its figures still say how new wordings fare until it has guided changes.
 DEV_FILE = PROJECT_ROOT / "tests" / "data" / "faq_dev.yml"
+# Requests to be called back or to delete the conversation, and look-alikes, written blind: the
+# sealed set is counted, never printed; the dev set is read to find what fails. Neither is trained
+# on. A request is reached when it opens the call-back form or the delete confirmation, or a
+# red-flag escalation (which comes first, and offers the call) is given instead.
+# Measured with the patterns of data/patient_request_rules.yml: sealed 56/70 reached and 3/45
+# look-alikes opened (the classifier alone: 55/70 and 7/45); dev 59/60 and 0/50.
+REQUESTS_SEALED_FILE = PROJECT_ROOT / "tests" / "data" / "patient_requests_sealed.yml"
+REQUESTS_DEV_FILE = PROJECT_ROOT / "tests" / "data" / "patient_requests_dev.yml"
+REQUEST_INTENTS = (CALLBACK_INTENT, FORGET_INTENT)
+MIN_REQUESTS_REACHED = {REQUESTS_SEALED_FILE: 0.75, REQUESTS_DEV_FILE: 0.9}
+MAX_LOOK_ALIKES_OPENED = {REQUESTS_SEALED_FILE: 0.12, REQUESTS_DEV_FILE: 0.05}
 
 # Held-out questions (floors for the tests and for publishing, tools/publish_gates.py): right
 # answer at once, and at most this many bare "please rephrase".
@@ -305,6 +325,25 @@ def sealed_report(model: str, path: Path) -> str:
     return "\n".join(lines)
 
 
+def request_counts(model: str, path: Path) -> dict[str, tuple[int, int]]:
+    """Counts only: requests reached, and look-alikes that opened the form or the confirmation."""
+    import yaml
+
+    sealed = yaml.safe_load(path.read_text(encoding="utf-8"))
+    asked = predict(model, [(t, intent) for intent in REQUEST_INTENTS for t in sealed[intent]])
+    look_alikes = predict(model, [(t, "look_alike") for t in sealed["near_miss"]])
+    return {
+        "requests reached": (
+            sum(p.intent == p.expected or p.escalated for p in asked),
+            len(asked),
+        ),
+        "look-alikes opened": (
+            sum(p.intent in REQUEST_INTENTS for p in look_alikes),
+            len(look_alikes),
+        ),
+    }
+
+
 def dev_report(model: str, path: Path = DEV_FILE) -> str:
     items = load_multi(path)
     single = [(text, expected[0]) for text, expected in items if len(expected) == 1]
@@ -326,6 +365,10 @@ def main() -> int:
     print(dev_report(args.model))
     for path in SEALED_FILES:
         print(sealed_report(args.model, path))
+    for path in (REQUESTS_DEV_FILE, REQUESTS_SEALED_FILE):
+        print(f"== requests to be called or to delete, {path.name} (counts) ==")
+        for name, (part, whole) in request_counts(args.model, path).items():
+            print(f"{name}: {part}/{whole} ({part / max(whole, 1):.1%})")
     return 0
 
 

@@ -2,8 +2,11 @@
 inbox (/nurse/inbox) of questions to add to the FAQ or dismiss (core/review/inbox.py), and the
 clinicians' sign-off of what the inbox proposes (/nurse/proposals, core/review/signoff.py), and
 the answer editor (/nurse/answers, core/review/editor.py): edits checked as `make check-content`
-checks them, kept as drafts for a clinician's sign-off, with each answer's history and
-review-by date, and publishing (/nurse/publish: webapp/publish_pages.py, webapp/publisher.py).
+checks them (also live, while a nurse types: /nurse/answers/check, called by
+webapp/static/answer-checks.js, the one script of these pages), kept as drafts for a clinician's
+sign-off, with each answer's history and review-by date, and publishing (/nurse/publish:
+webapp/publish_pages.py, webapp/publisher.py), and the queue of patients' call-back requests
+(/nurse/callbacks: webapp/callback_pages.py), whose count of new ones every page's menu shows.
 
 Nurses and clinicians sign in with their own name and password (webapp/accounts.py: Argon2
 hashes in the review database); the session is an encrypted cookie (aiohttp-session's
@@ -27,6 +30,9 @@ import os
 import subprocess
 import time
 from collections import defaultdict, deque
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -63,6 +69,8 @@ from core.review.signoff import (
 )
 from core.sources import load_registry
 from webapp.accounts import Account, Accounts
+from webapp.callback_pages import create_callback_routes
+from webapp.callbacks import CallbackStore
 from webapp.publish_pages import create_publish_routes
 from webapp.publisher import Publisher
 from webapp.review_db import (
@@ -89,6 +97,9 @@ INBOX_DAYS = 30
 STORE_KEY = web.AppKey("conversation_store", ConversationStore)
 REVIEW_KEY = web.AppKey("review_db", ReviewDatabase)
 ACCOUNTS_KEY = web.AppKey("staff_accounts", Accounts)
+# Patients' call-back requests, in the tracker store's database (written by the web server).
+CALLBACKS_KEY = web.AppKey("callbacks", CallbackStore)
+NEW_CALLBACKS = "new_callbacks"  # the request's: how many call-back requests are new (or None)
 ACCOUNT = "nurse_account"  # the request's: who is signed in (an Account)
 # The bearer token's account: it reads the dashboard and its downloads, and changes nothing.
 SCRIPT = Account("script", NURSE)
@@ -103,16 +114,41 @@ PROPOSED = "Proposed. A clinician signs it off on the Proposals page before it i
 ALL_CHECKS_PASS = "Every check passed. Say why you make the change, then propose it."
 REVIEWED_NOTICE = {REVIEWED: "Signed off.", "rejected": "Sent back, with your note."}
 logger = logging.getLogger(__name__)
+# No script at all on these pages; forms post only to this site.
+NO_SCRIPT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+# The answer editor's pages run one file of this site's (/nurse/static/answer-checks.js: the
+# live checks), which posts the form to /nurse/answers/check: no inline script, no eval.
+EDITOR_POLICY = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 PAGE_HEADERS = {
-    # No script at all on these pages; forms post only to this site.
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "Content-Security-Policy": NO_SCRIPT_POLICY,
     # Nothing to another site; to this one, the browser names the page's origin on a form's
     # post (with no-referrer it sends "Origin: null"), which the inbox checks (_same_origin).
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
+EDITOR_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": EDITOR_POLICY}
+# The nurses' own scripts (webapp/static/), for signed-in staff only: the browser asks each time
+# whether the file changed (ETag, Last-Modified) and keeps no copy for other users.
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_FILES = {"answer-checks.js": "text/javascript; charset=utf-8"}
+STATIC_HEADERS = {
+    "Cache-Control": "private, no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+CHECK_PATH = "/nurse/answers/check"
+# The live checks' form: the fields the editor's form always sends, and those it may.
+LIVE_CHECK_FIELDS = ("topic", "title", "text", "examples")
+EDIT_FIELDS = (*LIVE_CHECK_FIELDS, "new", "why")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+ALL_LIVE_CHECKS_PASS = "All checks pass."
 
 
 def session_key(secret: str) -> bytes:
@@ -229,6 +265,66 @@ def _same_origin(request: web.Request) -> None:
         raise web.HTTPForbidden(text="Forms may be sent from this site only.")
 
 
+class MalformedForm(ValueError):
+    """A request to the live checks that is not the answer editor's form; says what is wrong."""
+
+
+def edit_form(posted: Any) -> dict[str, str | list[str]]:
+    """The answer editor's fields as posted (`request.post()`'s multidict): a missing one is
+    empty; `sources` lists the sections chosen."""
+    form: dict[str, str | list[str]] = {name: str(posted.get(name, "")) for name in EDIT_FIELDS}
+    form["sources"] = [str(value) for value in posted.getall("sources", [])]
+    return form
+
+
+def live_check_form(content_type: str, posted: Any) -> dict[str, str | list[str]]:
+    """The editor's form as the live checks send it (every field of LIVE_CHECK_FIELDS once, as
+    text); MalformedForm for anything else."""
+    if content_type not in FORM_TYPES:
+        raise MalformedForm(
+            "Send the answer editor's form fields (application/x-www-form-urlencoded)."
+        )
+    for name in (*EDIT_FIELDS, "sources"):
+        values = posted.getall(name, [])
+        if not all(isinstance(value, str) for value in values):
+            raise MalformedForm(f"The field {name} must be text, not a file.")
+        if name != "sources" and len(values) > 1:
+            raise MalformedForm(f"The field {name} must be sent once.")
+    missing = [name for name in LIVE_CHECK_FIELDS if name not in posted]
+    if missing:
+        fields = f"{', '.join(missing)} field{'s' if len(missing) > 1 else ''}"
+        raise MalformedForm(f"The form has no {fields}: send the whole form.")
+    return edit_form(posted)
+
+
+def edit_problems(
+    form: Mapping[str, Any],
+    topics: Mapping[str, editor.Topic],
+    registry: Mapping[str, Any],
+    fingerprints: set[str],
+    proposing: bool = False,
+) -> tuple[editor.AnswerEdit, list[str]]:
+    """The edit a form asks for and its problems, each with its fix in the nurses' words
+    (topics named by their titles): the checks of `make check-content` (core/review/editor.py),
+    and a reason when proposing. The Check button, Propose and the live checks all use this."""
+    edit, problems = editor.read_edit(form, topics)
+    if not problems:
+        problems = editor.check_edit(edit, topics, registry, fingerprints)
+    if proposing:
+        problems = editor.why_problems(edit) + problems
+    if problems:
+        titles = faq_titles()
+        problems = [editor.in_nurses_words(problem, titles) for problem in problems]
+    return edit, problems
+
+
+def check_summary(problems: list[str]) -> str:
+    """The live checks' first line: "All checks pass." or how many things to fix."""
+    if not problems:
+        return ALL_LIVE_CHECKS_PASS
+    return f"Not yet: {len(problems)} thing{'' if len(problems) == 1 else 's'} to fix."
+
+
 def _create_review_tables(review: ReviewDatabase) -> None:
     try:
         review.create_tables()
@@ -268,11 +364,20 @@ def last_reviews(review: ReviewDatabase, topics) -> dict[str, tuple[dt.date | No
     return found
 
 
+def _create_callback_tables(callbacks: CallbackStore) -> None:
+    try:
+        callbacks.create_tables()
+    except sa.exc.SQLAlchemyError as error:  # the clinic page must start all the same
+        logger.error("The call-back tables (TRACKER_STORE_URL) cannot be made yet: %s", error)
+
+
 def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
     app[STORE_KEY] = ConversationStore(settings.tracker_store_url, read_only=True)
     app[REVIEW_KEY] = ReviewDatabase(settings.review_db_url)
     app[ACCOUNTS_KEY] = Accounts(app[REVIEW_KEY])
+    app[CALLBACKS_KEY] = CallbackStore(settings.tracker_store_url)
     _create_review_tables(app[REVIEW_KEY])  # at start, before the server listens
+    _create_callback_tables(app[CALLBACKS_KEY])
     setup_sessions(
         app,
         SessionCookies(
@@ -300,10 +405,29 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             session.invalidate()
         return account
 
-    def page(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
+    def page(
+        request: web.Request,
+        template: str,
+        status: int = 200,
+        *,
+        headers: Mapping[str, str] = PAGE_HEADERS,
+        **context,
+    ) -> web.Response:
         return render(
-            template, PAGE_HEADERS, status=status, account=request.get(ACCOUNT), **context
+            template,
+            dict(headers),
+            status=status,
+            account=request.get(ACCOUNT),
+            new_callbacks=request.get(NEW_CALLBACKS),
+            **context,
         )
+
+    async def count_new_callbacks(request: web.Request) -> int | None:
+        """For the menu's "Callbacks (2 new)": one COUNT per page; None if it cannot be read."""
+        try:
+            return await _off_the_event_loop(request.app[CALLBACKS_KEY].count_new)
+        except sa.exc.SQLAlchemyError:
+            return None
 
     async def sign_in_page(request: web.Request, status: int = 401, problem: str = ""):
         try:
@@ -326,6 +450,9 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         if account is SCRIPT and request.method != "GET":
             raise web.HTTPForbidden(text=TOKEN_READS_ONLY, headers=PAGE_HEADERS)
         request[ACCOUNT] = account
+        # The pages, not the downloads, scripts or live checks.
+        if not request.path.startswith(("/nurse/export/", "/nurse/static/", CHECK_PATH)):
+            request[NEW_CALLBACKS] = await count_new_callbacks(request)
         return await handler(request)
 
     app.middlewares.append(require_nurse)
@@ -582,6 +709,7 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             request,
             "nurse_answer.html",
             status=status,
+            headers=EDITOR_HEADERS,
             topic=topic,
             form=form,
             problems=problems or [],
@@ -601,27 +729,25 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
     async def new_answer(request: web.Request) -> web.Response:
         return await answer_page(request, None)
 
+    def checked(
+        form: Mapping[str, Any], fingerprints: set[str], proposing: bool = False
+    ) -> tuple[dict[str, editor.Topic], tuple[editor.AnswerEdit, list[str]]]:
+        """The published topics, and the form's edit with its problems (edit_problems)."""
+        topics = editor.published_topics()
+        return topics, edit_problems(form, topics, registry, fingerprints, proposing)
+
     async def edit_answer(request: web.Request) -> web.Response:
         """Check (action=check) or propose (action=propose) an edit: both run every check;
         an edit with a problem is refused with the reasons, nothing stored, the form kept."""
         _same_origin(request)
         posted = await request.post()
-        fields = ("topic", "new", "title", "text", "examples", "why")
-        form: dict[str, str | list[str]] = {name: str(posted.get(name, "")) for name in fields}
-        form["sources"] = [str(value) for value in posted.getall("sources", [])]
-        topics = editor.published_topics()
-        edit, problems = editor.read_edit(form, topics)
+        form = edit_form(posted)
         proposing = posted.get("action") == "propose"
-        if not problems:
-            problems = await _off_the_event_loop(
-                editor.check_edit, edit, topics, registry, known_fingerprints()
-            )
-        if proposing:
-            problems = editor.why_problems(edit) + problems
+        topics, (edit, problems) = await _off_the_event_loop(
+            checked, form, known_fingerprints(), proposing
+        )
         key = edit.key if edit.key in topics or edit.new else None
         if problems:
-            titles = faq_titles()
-            problems = [editor.in_nurses_words(problem, titles) for problem in problems]
             return await answer_page(request, key, form, status=400, problems=problems)
         if not proposing:
             return await answer_page(request, key, form, notice=ALL_CHECKS_PASS)
@@ -630,6 +756,32 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
             request.app[REVIEW_KEY].propose_edit, edit, previous, signed_in_as(request)
         )
         raise web.HTTPSeeOther(f"/nurse/answers/{edit.key[len(editor.ANSWER) :]}?saved=1")
+
+    async def check_answer(request: web.Request) -> web.Response:
+        """The live checks (answer-checks.js): the editor's form, checked as the Check button
+        checks it; {"problems": [...], "summary": ...}. Nothing is stored."""
+        _same_origin(request)
+        try:
+            form = live_check_form(request.content_type, await request.post())
+        except (MalformedForm, UnicodeDecodeError, LookupError) as error:
+            message = (
+                str(error)
+                if isinstance(error, MalformedForm)
+                else "The form could not be read: send it as UTF-8 text."
+            )
+            return web.json_response({"error": message}, status=400, headers=PAGE_HEADERS)
+        _, (_, problems) = await _off_the_event_loop(checked, form, known_fingerprints())
+        return web.json_response(
+            {"problems": problems, "summary": check_summary(problems)}, headers=PAGE_HEADERS
+        )
+
+    async def static_file(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in STATIC_FILES:
+            raise web.HTTPNotFound(text="No such file.", headers=PAGE_HEADERS)
+        return web.FileResponse(
+            STATIC_DIR / name, headers={**STATIC_HEADERS, "Content-Type": STATIC_FILES[name]}
+        )
 
     async def review_edit(request: web.Request) -> web.Response:
         return await review(request, edits=True)
@@ -650,9 +802,21 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         _off_the_event_loop,
     )
 
+    create_callback_routes(
+        app,
+        app[CALLBACKS_KEY],
+        app[STORE_KEY],
+        page,
+        signed_in_as,
+        _same_origin,
+        _off_the_event_loop,
+    )
+
     app.router.add_get("/nurse/answers", answers)
     app.router.add_get("/nurse/answers/new", new_answer)
     app.router.add_post("/nurse/answers/edit", edit_answer)
+    app.router.add_post(CHECK_PATH, check_answer)
+    app.router.add_get("/nurse/static/{name}", static_file)
     app.router.add_get("/nurse/answers/{name}", answer)
     app.router.add_post("/nurse/proposals/review-edit", review_edit)
     app.router.add_get("/nurse", dashboard)

@@ -13,7 +13,10 @@ from aiohttp import web
 
 from core.content import all_response_variants
 from core.replies import NO_REPLY_TEXT, unavailable_text
-from webapp.nurse import create_nurse_routes
+from core.review.callbacks import privacy_line
+from core.settings import clinic
+from webapp.nurse import CALLBACKS_KEY, STORE_KEY, create_nurse_routes
+from webapp.patient import create_patient_routes
 from webapp.settings import WebSettings, load_settings
 from webapp.templating import render
 
@@ -51,10 +54,11 @@ def rasa_url_for(request: web.Request, settings: WebSettings) -> str:
 
 
 def page_security_headers(rasa_url: str) -> dict[str, str]:
-    # The page may talk only to itself and the assistant: no fonts, analytics or CDNs.
+    # The page may talk only to itself and the assistant: no fonts, analytics or CDNs. Its one
+    # form, the widget's "Show this to your doctor", posts to this server (/patient/summary).
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        f"connect-src 'self' {rasa_url}; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+        f"connect-src 'self' {rasa_url}; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
     )
     return {
         "Content-Security-Policy": policy,
@@ -83,9 +87,15 @@ async def widget_script(request: web.Request) -> web.StreamResponse:
 
 
 async def widget_config(request: web.Request) -> web.Response:
-    """What the widget says that the model does not: the greeting, and its own apologies."""
+    """What the widget says that the model does not: the greeting, its own apologies, and the
+    privacy line under the greeting with its link (relative to this server)."""
     texts = {"unavailable": unavailable_text(), "no_reply": NO_REPLY_TEXT}
-    config = {"welcome": request.app[WELCOME_KEY], "texts": texts}
+    privacy = {
+        "text": privacy_line(clinic().retention_days),
+        "link_text": "How we use your data",
+        "url": "/privacy",
+    }
+    config = {"welcome": request.app[WELCOME_KEY], "texts": texts, "privacy": privacy}
     return web.json_response(config, headers=PUBLIC_FILE_HEADERS)
 
 
@@ -118,6 +128,7 @@ def create_app(settings: WebSettings) -> web.Application:
     app.router.add_get("/widget-config.json", widget_config)
     app.router.add_get("/health", health)
     create_nurse_routes(app, settings)
+    create_patient_routes(app, settings, app[STORE_KEY], app[CALLBACKS_KEY])
     return app
 
 

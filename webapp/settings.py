@@ -32,6 +32,16 @@ class WebSettings:
     # The nurses' inbox decisions: a database the web server writes (webapp/review_db.py).
     review_db_url: str
     publishing: PublishSettings
+    # The pages that may call the patients' endpoints (/patient/...) from a browser: CORS_ORIGINS,
+    # space-separated; by default this server's own page on localhost and 127.0.0.1.
+    cors_origins: tuple[str, ...] = ()
+
+
+def cors_origins(port: int) -> tuple[str, ...]:
+    configured = os.environ.get("CORS_ORIGINS", "").split()
+    if configured:
+        return tuple(origin.rstrip("/") for origin in configured)
+    return (f"http://localhost:{port}", f"http://127.0.0.1:{port}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ def load_settings() -> WebSettings:
         tracker_store_url=tracker_store_url(),
         review_db_url=setting("REVIEW_DB_URL"),
         publishing=load_publish_settings(),
+        cors_origins=cors_origins(int(setting("WEB_PORT"))),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ def _read_only(engine: sa.engine.Engine) -> None:
 class PurgeResult:
     conversations: int
     events: int
+    senders: list[str] = field(default_factory=list)  # the conversations deleted
 
 
 class ConversationStore:
@@ -105,4 +106,4 @@ class ConversationStore:
                 deleted += connection.execute(
                     sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(batch))
                 ).rowcount
-        return PurgeResult(conversations=len(senders), events=deleted)
+        return PurgeResult(conversations=len(senders), events=deleted, senders=senders)

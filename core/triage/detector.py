@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from core.triage.language import SpellingFixer, Word, build_nlp, lemma, read_words
+from core.triage.language import SpellingFixer, Word, build_nlp, lemma, phrase_keys, read_words
 from core.triage.rules import AGE_SIGN, RuleBook
 
 warnings.filterwarnings("ignore", message=r"\[W036\]")
@@ -352,7 +352,7 @@ class Hit:
         return position in self.parts if self.parts else self.start <= position < self.end
 
 
-class _Matcher:
+class PhraseMatcher:
     """Phrases over word forms, indexed by their first key."""
 
     def __init__(self, phrases: Iterable[tuple[Phrase, str]]) -> None:
@@ -399,22 +399,22 @@ class RedFlagDetector:
         self.nlp = build_nlp()
         self.fixer = SpellingFixer(self._domain_words())
         context = rulebook.context
-        self.terms = _Matcher(
+        self.terms = PhraseMatcher(
             (self._phrase(term), sign.id) for sign in rulebook.signs.values() for term in sign.terms
         )
-        self.classes = _Matcher(
+        self.classes = PhraseMatcher(
             (self._phrase(word), name)
             for name, words in rulebook.word_classes.items()
             for word in words
         )
-        self.not_in = _Matcher(
+        self.not_in = PhraseMatcher(
             (self._phrase(phrase), sign.id)
             for sign in rulebook.signs.values()
             for phrase in sign.not_in
         )
         cue_lists = {k: v for k, v in context.items() if k != "relations"}
         # Cues keep their tense: "cleared" must not match "clear", nor "had" match "has".
-        self.cues = _Matcher(
+        self.cues = PhraseMatcher(
             (self._phrase(cue, lemmas=False), name)
             for name, cues in cue_lists.items()
             for cue in cues
@@ -424,7 +424,9 @@ class RedFlagDetector:
             for pronoun, words in (context.get("relations") or {}).items()
             for relation in words
         }
-        self.relation_matcher = _Matcher((self._phrase(r, lemmas=False), r) for r in self.relations)
+        self.relation_matcher = PhraseMatcher(
+            (self._phrase(r, lemmas=False), r) for r in self.relations
+        )
         # Single words of the rule book's nipple and breast classes: "my nipple", "her breast".
         self.body_words = {
             phrase[0]
@@ -453,14 +455,7 @@ class RedFlagDetector:
         return {w for phrase in phrases for w in re.findall(r"[a-z]+", phrase.lower())}
 
     def _phrase(self, text: str, lemmas: bool = True) -> Phrase:
-        if text.endswith("*"):
-            return (text.lower(),)
-        tokens = (
-            token.text.lower().replace("\u2019", "'") for token in self.nlp.tokenizer(str(text))
-        )
-        # Short words and contractions stay as written: as "be", the "m" of "im" would make
-        # "i'm" match "I are"; the lookup table turns "as" into "a".
-        return tuple(lemma(t) if lemmas and "'" not in t and len(t) > 2 else t for t in tokens)
+        return phrase_keys(self.nlp, text, lemmas)
 
     def _body_owner(self, words: Sequence[Word]) -> str | None:
         """Whose body part the words name: "my nipple" (self), "his nipple", "mum's breast" (other)."""

@@ -57,6 +57,16 @@ def lemma(word: str) -> str:
     return str(_lemma_table().get(word, word)).lower()
 
 
+def phrase_keys(nlp: Language, text: str, lemmas: bool = True) -> tuple[str, ...]:
+    """A rule's phrase as the keys a matcher compares with words' forms: lemmas, except short
+    words and contractions, which stay as written (as "be", the "m" of "im" would make "i'm"
+    match "I are"; the lookup table turns "as" into "a"). A key ending in "*" is a stem."""
+    if text.endswith("*"):
+        return (text.lower(),)
+    tokens = (token.text.lower().replace("\u2019", "'") for token in nlp.tokenizer(str(text)))
+    return tuple(lemma(t) if lemmas and "'" not in t and len(t) > 2 else t for t in tokens)
+
+
 def _deletes(word: str, depth: int) -> set[str]:
     found = {word}
     frontier = {word}

@@ -379,17 +379,49 @@ def red_flag_reply(red_flags: dict, rulebook: RuleBook, subject: Any = None) -> 
     return None
 
 
+NO_QUICK_VISIT = "Discharge is often harmless, but mention it to your doctor at your next visit."
+NOT_A_DIAGNOSIS = "General information, not a diagnosis."
+
+
+def _tell_doctor(answers: list[str], subject: Any = None) -> str:
+    told = "; ".join(answers) if answers else "when it started and what it looks like"
+    tell = f"What to tell your doctor: {told}."
+    return third_person(tell, pronoun_of(subject)) if subject else tell
+
+
 def symptom_check_summary(level: str | None, answers: list[str], subject: Any = None) -> str:
     """The end of the symptom check: what it found and what to tell the doctor (the doctor of
     the person in `subject`, when a carer did the check for them)."""
     if level:
         opening = "That's the end of the check."
     else:
-        advice = "Discharge is often harmless, but mention it to your doctor at your next visit."
         opening = "From your answers, I did not find a sign that needs a quick visit. " + (
-            third_person(advice, pronoun_of(subject)) if subject else advice
+            third_person(NO_QUICK_VISIT, pronoun_of(subject)) if subject else NO_QUICK_VISIT
         )
-    told = "; ".join(answers) if answers else "when it started and what it looks like"
-    tell = f"What to tell your doctor: {told}."
-    tell = third_person(tell, pronoun_of(subject)) if subject else tell
-    return f"{opening} {tell} Here is more you may want to read:"
+    return f"{opening} {_tell_doctor(answers, subject)} Here is more you may want to read:"
+
+
+def doctor_summary(
+    level: str | None,
+    rule_ids: list[str],
+    answered: list[dict[str, str]],
+    rulebook: RuleBook,
+    date: str,
+    subject: Any = None,
+) -> dict[str, Any]:
+    """The printable page for the doctor (the web server's /patient/summary), as the chat's
+    payload {"doctor_summary": ...}: the answers given, the level reached with its reasons,
+    what to tell the doctor, the date."""
+    escalation = (
+        escalation_payload(level, rule_ids, rulebook, subject)[PAYLOAD_KEY] if level else {}
+    )
+    return {
+        "date": date,
+        "level": level,
+        "headline": escalation.get("headline"),
+        "reasons": escalation.get("why", []),
+        "answers": answered,
+        "tell_doctor": _tell_doctor([item["answer"] for item in answered], subject),
+        "next_step": escalation.get("next_step") or (None if level else NO_QUICK_VISIT),
+        "note": NOT_A_DIAGNOSIS,
+    }

@@ -26,6 +26,19 @@ QUESTIONS = [
     "infusion_or_port",
 ]
 YES_NO_QUESTIONS = {"lump", "skin_or_nipple_changes", "medicines"}
+# What each question asked, in a few words: the printable summary for the doctor lists them.
+QUESTION_LABELS = {
+    "discharge_colour": "Colour of the fluid",
+    "discharge_side": "Which breast",
+    "discharge_trigger": "When it comes out",
+    "lump": "A lump",
+    "skin_or_nipple_changes": "Skin or nipple changes",
+    "sex": "Sex",
+    "age_band": "Age",
+    "pregnancy": "Pregnant or breastfeeding",
+    "medicines": "Regular medicines",
+    "infusion_or_port": "Infusions or a port",
+}
 STOP_LEVELS = {"emergency", "urgent"}
 
 # answer -> signs it adds (the check is about nipple discharge, so "discharge" is implied)
@@ -203,6 +216,15 @@ def questions_left(
     if outcome(answers, message_signs, rulebook).level in STOP_LEVELS:
         return []
     return [q for q in QUESTIONS if not answers.get(q)]
+
+
+def answered(answers: Mapping[str, str | None]) -> list[dict[str, str]]:
+    """[{"question": its label, "answer": the answer in words}] in the order asked."""
+    return [
+        {"question": QUESTION_LABELS[q], "answer": ANSWER_WORDS[q][a]}
+        for q in QUESTIONS
+        if (a := answers.get(q)) is not None and a in ANSWER_WORDS[q]
+    ]
 
 
 def answer_summary(answers: Mapping[str, str | None]) -> list[str]:

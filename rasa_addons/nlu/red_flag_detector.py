@@ -24,14 +24,20 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from core.names import (
+    CALLBACK_INTENT,
     CHECK_INTENT,
     CLARIFY_INTENT,
     FALLBACK_INTENT,
+    FORGET_INTENT,
     FULL_TEXT_METADATA_KEY,
     RED_FLAG_INTENT,
     RED_FLAGS_KEY,
 )
 from core.triage.verdict import CHECK, CLARIFY, ESCALATE, GENERAL, Verdict, build_triage
+
+# A patient who asks to be called or to delete her conversation, and mentions a symptom with no
+# red flag, gets what she asked for rather than the symptom check.
+PATIENT_REQUESTS = {CALLBACK_INTENT, FORGET_INTENT}
 
 VERDICT_INTENTS = {
     ESCALATE: RED_FLAG_INTENT,
@@ -90,7 +96,8 @@ class RedFlagDetectorComponent(GraphComponent):
             },
             add_to_output=True,
         )
-        if verdict.action in VERDICT_INTENTS:
+        asked_the_clinic = intent.get(INTENT_NAME_KEY) in PATIENT_REQUESTS
+        if verdict.action in VERDICT_INTENTS and not (verdict.action == CHECK and asked_the_clinic):
             intent = {INTENT_NAME_KEY: VERDICT_INTENTS[verdict.action], "confidence": 1.0}
             ranking = [intent] + [
                 r for r in ranking if r.get(INTENT_NAME_KEY) != intent[INTENT_NAME_KEY]

@@ -3,6 +3,7 @@ CollectingDispatcher and a Tracker built per test (rasa-demo style), one helper 
 (covidflow style). No servers, no model."""
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -80,9 +81,20 @@ def test_the_check_ends_with_a_summary_and_clears_its_answers():
             "discharge_trigger": "when_squeezed",
         }
     )
-    *advice, summary = dispatcher.messages
+    *advice, printable, summary = dispatcher.messages
     # Milky fluid from both breasts: worth mentioning at the next visit (data/red_flags.yml).
     assert advice[1]["custom"]["triage"]["level"] == "routine"
+    # The printable page for the doctor: the same answers, level and reasons, and the date.
+    doctor = printable["custom"]["doctor_summary"]
+    assert doctor["level"] == "routine"
+    assert doctor["reasons"] == advice[1]["custom"]["triage"]["why"] and doctor["reasons"]
+    assert doctor["answers"][:2] == [
+        {"question": "Colour of the fluid", "answer": "the fluid is milky"},
+        {"question": "Which breast", "answer": "it comes from both breasts"},
+    ]
+    assert doctor["tell_doctor"] in summary["text"]
+    assert doctor["note"] == "General information, not a diagnosis."
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", doctor["date"])
     assert "milky" in summary["text"] and "both breasts" in summary["text"]
     assert [button["title"] for button in summary["buttons"]] == [
         "What is a ductogram?",
@@ -96,10 +108,14 @@ def test_a_red_flag_among_the_answers_escalates_before_the_summary():
     dispatcher, _ = summarise(
         {"discharge_colour": "bloody", "discharge_side": "one", "discharge_trigger": "on_its_own"}
     )
-    escalation, payload, summary = dispatcher.messages
+    escalation, payload, printable, summary = dispatcher.messages
     assert "doctor" in escalation["text"].lower()
     assert payload["custom"]["triage"]["level"] == "urgent"
     assert "bloody" in summary["text"]
+    doctor = printable["custom"]["doctor_summary"]
+    assert doctor["level"] == "urgent"
+    assert doctor["headline"] == payload["custom"]["triage"]["headline"]
+    assert doctor["next_step"] == payload["custom"]["triage"]["next_step"]
 
 
 def test_a_carers_summary_speaks_of_the_person_they_write_for():

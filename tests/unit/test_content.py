@@ -115,6 +115,17 @@ def test_two_part_dev_and_sealed_questions_are_not_in_the_training_data():
     )
 
 
+def test_the_request_sets_are_not_in_the_training_data():
+    from tools.holdout import REQUESTS_DEV_FILE, REQUESTS_SEALED_FILE
+
+    training = {ex.lower().strip() for examples in training_examples().values() for ex in examples}
+    for path in (REQUESTS_DEV_FILE, REQUESTS_SEALED_FILE):
+        sets = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # Counted only: the sealed messages are never printed.
+        leaked = sum(t.lower().strip() in training for texts in sets.values() for t in texts)
+        assert leaked == 0, f"{leaked} messages of {path.name} are in the training data"
+
+
 def test_every_topic_and_fallback_have_a_conversation_test():
     tested = conversation_test_intents()
     missing = set(training_examples()) - tested
