@@ -30,6 +30,7 @@ import pytest
 import requests
 from conftest import (
     PROJECT_ROOT,
+    RESULTS_DIR,
     SCREENSHOT_DIR,
     STAFF,
     RunningAssistant,
@@ -297,6 +298,12 @@ def test_a_clinician_signs_off_and_publishes_and_both_servers_answer(browser, cl
             re.compile(r"(\d+) of \1 steps of the conversation tests went as written")
         )
         expect(page.locator("#step-2-train")).to_contain_text("A new model was trained.")
+        # Each step's time, for the record of how long publishing takes.
+        (RESULTS_DIR / "publishing-steps.txt").write_text(
+            page.locator("#steps-2").first.inner_text(),
+            encoding="utf-8",
+        )
+        expect(page.locator("#step-2-train .took")).to_contain_text(re.compile(r"\d+ min \d+ s"))
         page.locator("#publication-2 summary").click()
         page.screenshot(path=str(SCREENSHOT_DIR / "nurse-publish-live.png"), full_page=True)
     finally:

@@ -233,3 +233,13 @@ def test_holding_back_takes_a_signed_off_change_out_once(log):
     with pytest.raises(NotSignedOff):
         log.hold_back("proposals", proposal, "Ann Lee", "Again")
     assert [p["status"] for p in log.database.proposals()] == ["rejected"]
+
+
+def test_each_finished_step_says_how_long_it_took():
+    from webapp.publish_pages import took
+
+    started = "2026-12-01T07:00:00+00:00"
+    assert took({"started": started, "finished": "2026-12-01T07:07:42+00:00"}) == "7 min 42 s"
+    assert took({"started": started, "finished": "2026-12-01T07:00:09+00:00"}) == "9 s"
+    assert took({"started": started}) == ""  # still running
+    assert took({}) == ""  # waiting
