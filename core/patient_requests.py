@@ -35,12 +35,13 @@ NOT_BEFORE_REACH = 4
 @dataclass(frozen=True)
 class Found:
     request: str  # the intent: CALLBACK_INTENT or FORGET_INTENT
-    words: str  # the words that made it, for the log and the nurses' transcript
+    words: str  # the words that made it: in the parse data Rasa stores, to see why
 
 
 class PatientRequests:
     def __init__(self, path: Path = REQUESTS_FILE) -> None:
-        rules: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))["requests"]
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rules: dict[str, Any] = loaded["requests"]
         self.nlp = build_nlp()
         self.fixer = SpellingFixer(
             word
@@ -58,6 +59,7 @@ class PatientRequests:
         self.call["not_before"] = self._matcher(call["not_before"], lemmas=False)
         self.forget = {name: self._matcher(forget[name]) for name in self._lists(forget)}
         self.stops = self._matcher([*forget["not_with"], *STOP_WORDS])
+        self.negation = self._matcher(loaded["negation"], lemmas=False)
 
     @staticmethod
     def _lists(rule: dict[str, Any]) -> list[str]:
@@ -109,9 +111,9 @@ class PatientRequests:
         for start, end, _ in rules["action"].find(words, lo, hi):
             if words[start].text.lower() in PAST_FORMS and not _after_be(words, start, lo):
                 continue
-            if self._asks_about_a_call(words, lo, start):
+            if self._asks_about_a_call(words, lo, start) or self._negated(words, lo, start):
                 continue
-            imperative = all(w.text.lower() in OPENING_WORDS for w in words[lo:start])
+            imperative = _opens(words, lo, start)
             if not (asking or imperative):
                 continue
             reach = min(hi, end + self.call_within)
@@ -123,7 +125,7 @@ class PatientRequests:
         for at, to, _ in rules["nouns"].find(words, lo, hi):
             if not self._asks_about_a_call(words, lo, at):
                 nouns.append((at, to))
-                starts_with_noun |= all(w.text.lower() in OPENING_WORDS for w in words[lo:at])
+                starts_with_noun |= _opens(words, lo, at)
         if nouns and (asking or starts_with_noun):
             at, to = nouns[0]
             return Found(CALLBACK_INTENT, _text(words, at, to))
@@ -138,12 +140,21 @@ class PatientRequests:
                 break
         return bool(self.call["not_before"].find(words, start, at))
 
+    def _negated(self, words: Sequence[Word], lo: int, at: int) -> bool:
+        """A negation in the two words before `at`: "don't call me", "stop calling"."""
+        return bool(self.negation.find(words, max(lo, at - 2), at))
+
     def _forget(
         self, words: Sequence[Word], lo: int, hi: int, names_the_chat: bool
     ) -> Found | None:
         rules = self.forget
-        actions = rules["action"].find(words, lo, hi)
-        negations = rules["negation"].find(words, lo, hi)
+        asking = bool(rules["asking"].find(words, lo, hi))
+        negations = self.negation.find(words, lo, hi)
+        actions = [
+            hit
+            for hit in rules["action"].find(words, lo, hi)
+            if (asking or _opens(words, lo, hit[0])) and not self._negated(words, lo, hit[0])
+        ]
         actions += [
             hit
             for hit in rules["keep"].find(words, lo, hi)
@@ -154,7 +165,7 @@ class PatientRequests:
             passive = any(
                 w.forms & {"be", "get", "being"} for w in words[max(lo, start - 2) : start]
             )
-            if passive and rules["asking"].find(words, lo, hi):
+            if passive and asking:
                 back = max(lo, start - PASSIVE_REACH)
                 named = rules["object"].find(words, back, start)
                 if named:
@@ -171,6 +182,11 @@ class PatientRequests:
                 if at in weak and names_the_chat:
                     return Found(FORGET_INTENT, _text(words, start, weak[at]))
         return None
+
+
+def _opens(words: Sequence[Word], lo: int, at: int) -> bool:
+    """The sentence starts at `at`, but for words like "please" or "ok": an imperative."""
+    return all(w.text.lower() in OPENING_WORDS for w in words[lo:at])
 
 
 def _after_be(words: Sequence[Word], position: int, lo: int) -> bool:

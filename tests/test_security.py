@@ -443,3 +443,11 @@ def test_every_installed_package_is_the_pinned_version_and_pip_check_is_clean(co
         assert tuple(int(part) for part in pins["aiohttp"].split(".")[:3]) >= (3, 14, 1)
     check = subprocess.run(pip + ["check"], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
+
+
+def test_the_script_token_cannot_read_the_call_back_queue(assistant: RunningAssistant):
+    """The queue shows phone numbers in full: people only, signed in with their own account."""
+    bearer = {"Authorization": f"Bearer {NURSE_TOKEN}"}
+    assert requests.get(f"{assistant.web_url}/nurse", headers=bearer, timeout=30).status_code == 200
+    queue = requests.get(f"{assistant.web_url}/nurse/callbacks", headers=bearer, timeout=30)
+    assert queue.status_code == 403 and "sign in" in queue.text

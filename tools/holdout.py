@@ -48,7 +48,7 @@ DEV_FILE = PROJECT_ROOT / "tests" / "data" / "faq_dev.yml"
 # sealed set is counted, never printed; the dev set is read to find what fails. Neither is trained
 # on. A request is reached when it opens the call-back form or the delete confirmation, or a
 # red-flag escalation (which comes first, and offers the call) is given instead.
-# Measured with the patterns of data/patient_request_rules.yml: sealed 55/69 reached and 3/45
+# Measured with the patterns of data/patient_request_rules.yml: sealed 56/69 reached and 3/45
 # look-alikes opened (the classifier alone, before one sealed message that repeated a training
 # example was removed: 55/70 and 7/45); dev 59/60 and 0/50.
 REQUESTS_SEALED_FILE = PROJECT_ROOT / "tests" / "data" / "patient_requests_sealed.yml"

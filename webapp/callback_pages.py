@@ -4,7 +4,8 @@ escalation her conversation reached and the conversation so far (masked as on th
 the most serious and the longest waiting first. A nurse marks a request called, then closes it,
 with a note; each change is kept with who and when. Closed requests are listed after, folded.
 
-Signed-in nurses and clinicians change requests; the bearer token's script only reads.
+Only signed-in nurses and clinicians see the queue (it shows phone numbers in full) and change
+requests; the bearer token's script gets 403. A closed request shows the number's last digits.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ def create_callback_routes(
     who: Callable[[web.Request], str],
     same_origin: Callable[[web.Request], None],
     off_the_event_loop: Callable,
+    is_a_person: Callable[[web.Request], bool],
 ) -> None:
-    """`page` renders a nurse page; `who` gives the signed-in name."""
+    """`page` renders a nurse page; `who` gives the signed-in name; `is_a_person` is false for
+    the bearer token's script."""
 
     def read_queue() -> tuple[list[dict[str, Any]], dict[int, list[dict[str, str]]]]:
         """The queue, and the conversation so far of each open request."""
@@ -83,12 +86,23 @@ def create_callback_routes(
             action_words=ACTION_WORDS,
         )
 
+    def people_only(request: web.Request) -> None:
+        if not is_a_person(request):
+            raise web.HTTPForbidden(
+                text="Call-back requests hold phone numbers: sign in with your own account."
+            )
+
     async def queue(request: web.Request) -> web.Response:
+        people_only(request)
         return await queue_page(request, notice=NOTICES.get(request.query.get("saved", ""), ""))
 
     async def change(request: web.Request) -> web.Response:
         same_origin(request)
-        form = await request.post()
+        people_only(request)
+        try:
+            form = await request.post()
+        except (ValueError, LookupError, TypeError):  # not UTF-8, unknown charset, nameless part
+            return await queue_page(request, status=400, problem="Please pick a request.")
         number, to_status = str(form.get("request", "")), str(form.get("to", ""))
         if not number.isdigit() or to_status not in (CALLED, CLOSED):
             return await queue_page(request, status=400, problem="Please pick a request.")

@@ -28,7 +28,8 @@ from core.review.callbacks import (
     PATIENT,
     CallbackRequest,
     check_transition,
-    latest_triage,
+    level_rank,
+    most_serious_triage,
     queue_order,
 )
 from webapp.review_queries import EVENTS
@@ -133,7 +134,9 @@ def _has_events(connection) -> bool:
 
 class CallbackStore:
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url, future=True)
+        # hide_parameters: a database error's text would otherwise carry names and numbers
+        # into the logs.
+        self.engine = sa.create_engine(url, future=True, hide_parameters=True)
         self._tables_made = False
 
     def create_tables(self) -> None:
@@ -144,24 +147,23 @@ class CallbackStore:
             self._tables_made = True
 
     def _triage(self, connection, conversation: str) -> tuple[str | None, list[str]]:
-        """The conversation's latest escalation now: its bot events, the latest first, until one
-        carries custom.triage."""
+        """The conversation's most serious escalation so far, from its bot events."""
         if not _has_events(connection):
             return None, []
         query = (
             sa.select(EVENTS.c.data)
             .where(EVENTS.c.sender_id == conversation, EVENTS.c.type_name == "bot")
-            .order_by(EVENTS.c.id.desc())
+            .order_by(EVENTS.c.id)
         )
+        events = []
         for (data,) in connection.execute(query):
             try:
                 event = json.loads(data)
             except (TypeError, ValueError):
                 continue
-            level, why = latest_triage([event]) if isinstance(event, dict) else (None, [])
-            if level or why:
-                return level, why
-        return None, []
+            if isinstance(event, dict):
+                events.append(event)
+        return most_serious_triage(events)
 
     def keep(self, request: CallbackRequest, now: dt.datetime | None = None) -> Kept:
         """Keeps a request with the escalation its conversation has reached. A conversation
@@ -205,7 +207,7 @@ class CallbackStore:
                     NEW,
                     PATIENT,
                     when,
-                    f"{request.first_name}, {request.phone}, {request.good_time}",
+                    f"{request.first_name}, {request.good_time}",  # the number only in the request
                 )
                 return Kept(request_id, True, level)
             request_id = connection.execute(
@@ -273,8 +275,14 @@ class CallbackStore:
             .limit(closed_listed)
         )
         with self.engine.connect() as connection:
-            rows = [dict(row) for row in connection.execute(open_query).mappings()]
-            rows += [dict(row) for row in connection.execute(closed_query).mappings()]
+            open_rows = [dict(row) for row in connection.execute(open_query).mappings()]
+            # An open request shows the escalation the conversation has reached by now: an
+            # emergency reported after she asked moves her up the queue.
+            for row in open_rows:
+                level, why = self._triage(connection, row["conversation_id"])
+                if level_rank(level) < level_rank(row["triage_level"]):
+                    row["triage_level"], row["triage_reasons"] = level, json.dumps(why)
+            rows = open_rows + [dict(row) for row in connection.execute(closed_query).mappings()]
             history = self._history_of(connection, [row["id"] for row in rows])
         for row in rows:
             for name in ("consent_at", "requested_at", "updated_at", "status_at"):

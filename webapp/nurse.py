@@ -810,6 +810,7 @@ def create_nurse_routes(app: web.Application, settings: WebSettings) -> None:
         signed_in_as,
         _same_origin,
         _off_the_event_loop,
+        lambda request: request[ACCOUNT] is not SCRIPT,
     )
 
     app.router.add_get("/nurse/answers", answers)

@@ -186,7 +186,8 @@ def create_patient_routes(
     async def summary(request: web.Request) -> web.Response:
         try:
             form = await request.post()
-        except web.HTTPRequestEntityTooLarge:
+        # Too large, not UTF-8, an unknown charset, a nameless part: no conversation to show.
+        except (web.HTTPRequestEntityTooLarge, ValueError, LookupError, TypeError):
             form = None
         try:
             conversation = read_conversation(form.get("conversation") if form else None)

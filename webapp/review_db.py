@@ -149,7 +149,7 @@ class AlreadyReviewed(Exception):
 
 class ReviewDatabase:
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url, future=True)
+        self.engine = sa.create_engine(url, future=True, hide_parameters=True)  # no data in logs
         self._tables_made = False
 
     def create_tables(self) -> None:

@@ -45,7 +45,7 @@ class PurgeResult:
 
 class ConversationStore:
     def __init__(self, url: str, read_only: bool = True) -> None:
-        self.engine = sa.create_engine(url, future=True)
+        self.engine = sa.create_engine(url, future=True, hide_parameters=True)  # no data in logs
         if read_only:
             _read_only(self.engine)
 

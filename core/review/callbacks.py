@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,8 +67,16 @@ class CallbackRequest:
 
 
 def _words(value: str) -> str:
-    """One line: runs of spaces, tabs and line breaks made one space."""
-    return re.sub(r"\s+", " ", value).strip()
+    """One line: runs of spaces, tabs and line breaks made one space; control characters and
+    unpaired surrogates (which no database would store) removed."""
+    spaced = re.sub(r"\s+", " ", value)
+    return "".join(c for c in spaced if unicodedata.category(c) not in ("Cc", "Cs")).strip()
+
+
+def _unprintable(value: str) -> bool:
+    """Characters a person cannot type in a form: control characters other than spaces, and
+    unpaired surrogates."""
+    return any(unicodedata.category(c) in ("Cc", "Cs") and not c.isspace() for c in value)
 
 
 def read_conversation(value: Any) -> str:
@@ -90,6 +99,8 @@ def phone_digits(phone: str) -> str | None:
 def name_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not _words(value):
         return "Please type your first name."
+    if _unprintable(value):
+        return "Please type your first name with ordinary letters."
     if len(_words(value)) > MAX_NAME:
         return f"Please keep your first name to {MAX_NAME} letters or fewer."
     if not any(character.isalpha() for character in value):
@@ -108,6 +119,8 @@ def phone_problem(value: Any) -> str | None:
 def good_time_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not _words(value):
         return "Please say when is a good time to call, like “weekday mornings”."
+    if _unprintable(value):
+        return "Please say when to call with ordinary letters and numbers."
     if len(_words(value)) > MAX_GOOD_TIME:
         return f"Please keep the good time to call to {MAX_GOOD_TIME} characters or fewer."
     return None
@@ -208,19 +221,23 @@ def waited(since: dt.datetime, now: dt.datetime) -> str:
     return count(minutes, "minute")
 
 
-def latest_triage(events: Sequence[dict[str, Any]]) -> tuple[str | None, list[str]]:
-    """The level and reasons (the `why` lines) of the conversation's latest escalation: the
-    last bot event carrying custom.triage. (None, []) when there was none."""
-    for event in reversed(events):
+def most_serious_triage(events: Sequence[dict[str, Any]]) -> tuple[str | None, list[str]]:
+    """The level and reasons (the `why` lines) of the conversation's most serious escalation,
+    the latest of equally serious ones: an emergency stays an emergency after a routine finding.
+    (None, []) when there was none."""
+    found: tuple[str | None, list[str]] = (None, [])
+    found_rank = len(LEVEL_ORDER) + 1
+    for event in events:
         triage = triage_of(event)
-        if isinstance(triage, dict):
-            level = triage.get("level")
-            why = triage.get("why") or []
-            return (
-                level if isinstance(level, str) else None,
-                [str(line) for line in why] if isinstance(why, list) else [],
-            )
-    return None, []
+        if not isinstance(triage, dict):
+            continue
+        level = triage.get("level")
+        why = triage.get("why") or []
+        level = level if isinstance(level, str) else None
+        if level_rank(level) <= found_rank:
+            found = (level, [str(line) for line in why] if isinstance(why, list) else [])
+            found_rank = level_rank(level)
+    return found
 
 
 def emergency_warning(emergency_number: str) -> str:

@@ -31,9 +31,12 @@ from core.review.callbacks import (
     check_transition,
     confirmation,
     doctor_summary,
-    latest_triage,
+    good_time_problem,
+    most_serious_triage,
+    name_problem,
     phone_digits,
     queue_order,
+    read_note,
     read_request,
     waited,
 )
@@ -274,15 +277,18 @@ def test_the_confirmation_warns_first_after_an_emergency():
     assert "+1 555 010 0199" in calm and "Monday to Friday, 08:00 to 17:00" in calm
 
 
-def test_the_latest_escalation_is_read():
+def test_the_most_serious_escalation_is_read_the_latest_of_equals():
     events = [
-        triage_event("emergency", ["a"], 1),
+        triage_event("urgent", ["a"], 1),
+        triage_event("emergency", ["b"], 2),
         {"event": "bot", "text": "hi"},
-        triage_event("routine", ["b"], 2),
+        triage_event("routine", ["c"], 3),
         {"event": "user", "text": "ok"},
     ]
-    assert latest_triage(events) == ("routine", ["b"])
-    assert latest_triage([{"event": "bot", "text": "hi"}]) == (None, [])
+    assert most_serious_triage(events) == ("emergency", ["b"])
+    later = events + [triage_event("emergency", ["d"], 4)]
+    assert most_serious_triage(later) == ("emergency", ["d"])
+    assert most_serious_triage([{"event": "bot", "text": "hi"}]) == (None, [])
 
 
 def test_the_latest_doctor_summary_is_read():
@@ -335,7 +341,8 @@ def test_asking_again_updates_the_open_request(store):
     [row] = store.queue()
     assert row["good_time"] == "afternoons" and row["phone"] == "07700 900123"
     assert row["requested_at"] == T0 and row["updated_at"] == later  # still waiting since T0
-    assert [h["note"] for h in row["history"]] == [None, "Ann, 07700 900123, afternoons"]
+    # The number lives in the request only, never copied into its history.
+    assert [h["note"] for h in row["history"]] == [None, "Ann, afternoons"]
     assert store.count_new() == 1
 
 
@@ -411,6 +418,18 @@ def test_the_stored_queue_is_in_order(store, tracker):
         "web-1f2e",
         "web-other",
     ]
+
+
+def test_an_emergency_reported_after_asking_moves_the_request_up(store, tracker):
+    ask(store, T0, conversation="web-later")  # no escalation when she asked
+    ask(store, T0 + dt.timedelta(minutes=5))  # urgent
+    start = T0.timestamp() + 600
+    rows = conversation("web-later", start, triage_event("emergency", ["later"], start + 1))
+    with closing(sqlite3.connect(tracker)) as connection, connection:
+        connection.executemany(INSERT_EVENT, rows)
+    first = store.queue()[0]
+    assert (first["conversation_id"], first["triage_level"]) == ("web-later", "emergency")
+    assert first["triage_reasons"] == ["later"]
 
 
 def test_forgetting_deletes_the_events_and_the_requests(store, tracker):
@@ -611,6 +630,18 @@ def test_the_summary_page(tracker):
         assert none.status == 404 and "No summary" in await none.text()
         bad = await client.post("/patient/summary", data={"conversation": "../../etc"})
         assert bad.status == 400
+        latin = await client.post(
+            "/patient/summary",
+            data="conversation=web-1f2e\xe9".encode("latin-1"),
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        )
+        assert latin.status == 400
+        unknown = await client.post(
+            "/patient/summary",
+            data=b"conversation=web-1f2e",
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=no-such"},
+        )
+        assert unknown.status == 400
 
     run_client(tracker, script)
 
@@ -705,3 +736,9 @@ def test_the_nurses_queue_in_the_web_servers_environment(tracker, tmp_path):
         timeout=120,
     )
     assert result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "Ann\x00", "a\x1bb"])
+def test_characters_no_one_can_type_are_refused_with_a_reason(bad):
+    assert name_problem(bad) and good_time_problem(bad)
+    assert read_note(f"called {bad}").isprintable()

@@ -30,6 +30,7 @@ def requests() -> PatientRequests:
         "please call me back",
         "Call me back when you can",
         "give me a ring tomorrow pls",
+        "Give me a call",
         "I'd like to be called back",
         "is it possible for a nurse to phone her at home",
         "could a nurse ring my mum, she can't use the chat",
@@ -85,6 +86,13 @@ def test_deleting_the_conversation_in_the_patients_words(requests, text):
         "how do I get rid of the discharge",
         "forget it, how long does the test take",
         "I need to delete my appointment for Tuesday",
+        # negated, or no request at all
+        "Please don't call me, I'd rather read",
+        "stop calling me",
+        "Please don't delete my messages",
+        "It's not clear what I should do before the test",
+        "Will the surgeon remove everything?",
+        "I forgot what you said about the dye",
         # a number given with another question
         "my number is +1 555 010 0199, can you fix my car?",
     ],
@@ -99,9 +107,9 @@ def test_the_blind_near_misses_are_not_requests(requests):
 
 
 def test_each_request_rule_says_why_and_where_from():
-    rules = yaml.safe_load(REQUESTS_FILE.read_text(encoding="utf-8"))["requests"]
-    assert set(rules) == {CALLBACK_INTENT, FORGET_INTENT}
-    for rule in rules.values():
+    rules = yaml.safe_load(REQUESTS_FILE.read_text(encoding="utf-8"))
+    assert set(rules["requests"]) == {CALLBACK_INTENT, FORGET_INTENT}
+    for rule in rules["requests"].values():
         assert rule["reason"].strip() and rule["reference"].strip()
 
 

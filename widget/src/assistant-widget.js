@@ -375,7 +375,12 @@ class AssistantWidget {
     const text = (body.messages || []).map((message) => message.text || "").join("\n");
     this.retireOldQuickReplies(false);
     this.typingStatus.textContent = "The assistant is typing…";
-    const result = await postToRasa(this.sender, text);
+    // Kept while it runs: deleting the conversation waits for it, or Rasa would save the
+    // conversation again after the deletion.
+    const sending = postToRasa(this.sender, text);
+    this.pending = sending;
+    const result = await sending;
+    if (this.pending === sending) this.pending = null;
     this.typingStatus.textContent = "";
     if (result.error) {
       const reason = result.error === "unreachable" ? unavailableHtml() : messageHtml(result.error);
@@ -639,6 +644,7 @@ class AssistantWidget {
       if (yes.disabled) return;
       yes.disabled = true;
       this.forgetError.textContent = "";
+      if (this.pending) await this.pending;
       const { status, body } = await postToWebServer("/patient/forget", { conversation: this.sender });
       const result = readForgetReply(status, body);
       yes.disabled = false;
