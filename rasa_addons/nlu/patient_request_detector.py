@@ -18,8 +18,16 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from core.names import FALLBACK_INTENT, FULL_TEXT_METADATA_KEY, PATIENT_REQUEST_KEY
+from core.names import (
+    CALLBACK_INTENT,
+    FALLBACK_INTENT,
+    FORGET_INTENT,
+    FULL_TEXT_METADATA_KEY,
+    PATIENT_REQUEST_KEY,
+)
 from core.patient_requests import PatientRequests
+
+REQUEST_INTENTS = (CALLBACK_INTENT, FORGET_INTENT)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -51,7 +59,8 @@ class PatientRequestDetector(GraphComponent):
                 message.set(PATIENT_REQUEST_KEY, found.words, add_to_output=True)
                 if guessed != found.request:
                     _make_first(message, {INTENT_NAME_KEY: found.request, "confidence": 1.0})
-            elif guessed in self.requests.mentions(text):
+            # Only a request guess is checked: reading the words again costs every message.
+            elif guessed in REQUEST_INTENTS and guessed in self.requests.mentions(text):
                 confidence = (message.get(INTENT) or {}).get("confidence", 0.0)
                 _make_first(message, {INTENT_NAME_KEY: FALLBACK_INTENT, "confidence": confidence})
         return messages
