@@ -90,20 +90,24 @@ def measure(
     result["searched"] = seconds(lambda: store.dashboard(*shown, "capital france"))
     store.engine.dispose()
 
-    print("dashboard: timing GET /nurse on the web server...", flush=True)
+    print("dashboard: timing GET /nurse and /nurse/inbox on the web server...", flush=True)
     server = start_assistant("no-model", workdir, SERVERS="web")
     try:
-        url = f"{server.web_url}/nurse?from={first_day}&to={LAST_DAY}"
 
-        def get() -> None:
-            reply = requests.get(
-                url, headers={"Authorization": f"Bearer {NURSE_TOKEN}"}, timeout=120
-            )
-            assert reply.status_code == 200 and 'id="figure-conversations"' in reply.text, (
-                reply.status_code
-            )
+        def getter(path: str, holding: str) -> Callable[[], None]:
+            def get() -> None:
+                reply = requests.get(
+                    f"{server.web_url}{path}?from={first_day}&to={LAST_DAY}",
+                    headers={"Authorization": f"Bearer {NURSE_TOKEN}"},
+                    timeout=120,
+                )
+                assert reply.status_code == 200 and holding in reply.text, reply.status_code
 
-        result["figures_http"] = seconds(get)
+            return get
+
+        result["figures_http"] = seconds(getter("/nurse", 'id="figure-conversations"'))
+        # The inbox groups every message of the month that it lists (core/review/inbox.py).
+        result["inbox_http"] = seconds(getter("/nurse/inbox", "Inbox:"))
     finally:
         server.stop()
         shutil.rmtree(workdir)
@@ -126,6 +130,7 @@ def table(result: dict) -> str:
         ("GET /nurse", result["figures_http"]),
         ("the last week: figures and first page", result["last_week"]),
         ("searched for two words: in process", result["searched"]),
+        ("GET /nurse/inbox (the month's groups)", result["inbox_http"]),
     ]
     lines = [
         f"dashboard over {result['days']} days, {result['conversations']} conversations, in a "

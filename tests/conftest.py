@@ -63,10 +63,25 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
         pytest.fail(str(error))
 
 
-@pytest.fixture(scope="module")
-def assistant(
+@pytest.fixture(scope="session")
+def shared_assistant(
     model_path: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningAssistant]:
+    running = start_assistant(model_path, tmp_path_factory.mktemp("shared-assistant"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def assistant(
+    request: pytest.FixtureRequest, model_path: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningAssistant]:
+    """The three servers with fresh stores, for this module alone; or, in a module marked
+    `shares_servers` (its tests only talk to them, each in its own conversation), the servers
+    those modules share: a start takes about 40 s."""
+    if request.node.get_closest_marker("shares_servers"):
+        yield request.getfixturevalue("shared_assistant")
+        return
     running = start_assistant(model_path, tmp_path_factory.mktemp("assistant"))
     yield running
     running.stop()

@@ -14,6 +14,9 @@ from conftest import PROJECT_ROOT, RunningAssistant, triage_of
 
 from rasa_addons.channels.message_text import MAX_MODEL_CHARS, OWN_PAYLOADS
 
+# Its tests only talk to the servers, each in its own conversation: the servers are shared.
+pytestmark = pytest.mark.shares_servers
+
 FAQ_QUESTION = "what is a ductogram?"
 # Planted in messages; must never reach a log.
 FAKE_PHONE, FAKE_EMAIL = "555-0199-7788", "jane.planted@example.org"

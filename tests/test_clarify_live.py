@@ -3,7 +3,11 @@
 
 import re
 
+import pytest
 from conftest import RunningAssistant, click, triage_of
+
+# Its tests only talk to the servers, each in its own conversation: the servers are shared.
+pytestmark = pytest.mark.shares_servers
 
 QUESTION = "Is this happening to you, or to the person you are asking for, right now?"
 UNSURE_BLOODY = "i had bloody discharge, should i be worried?"  # past or present? unclear

@@ -4,7 +4,12 @@ honest decline for off-topic questions that share words with the topics."""
 
 import uuid
 
+import pytest
+
 from core.content import faq_responses
+
+# Its tests only talk to the servers, each in its own conversation: the servers are shared.
+pytestmark = pytest.mark.shares_servers
 
 ANSWERS = faq_responses()
 

@@ -17,6 +17,9 @@ from conftest import RESULTS_DIR, RunningAssistant, click
 
 from core.settings import clinic
 
+# Its tests only talk to the servers, each in its own conversation: the servers are shared.
+pytestmark = pytest.mark.shares_servers
+
 PERSONA_DIR = RESULTS_DIR / "personas"
 LEVELS = {None: 0, "routine": 1, "urgent": 2, "emergency": 3}
 MAX_TURNS = 16

@@ -9,6 +9,9 @@ from conftest import RunningAssistant, triage_of
 from core.settings import clinic
 from tools.publish_gates import MAX_FALSE_ALARM_RATE
 
+# Its tests only talk to the servers, each in its own conversation: the servers are shared.
+pytestmark = pytest.mark.shares_servers
+
 PHRASINGS = yaml.safe_load((Path(__file__).parent / "data" / "red_flag_phrasings.yml").read_text())
 
 

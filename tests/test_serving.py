@@ -32,6 +32,9 @@ from rasa_addons.recent_turns_tracker import RECENT_TURNS, RecentTurnsTracker
 from rasa_addons.remote_action.reply_schema import check_replies_with_compiled_schema
 from rasa_addons.tracker_store import TIMESTAMP_INDEX, CachedSQLTrackerStore
 
+# Its tests only talk to the servers, each in its own conversation: the servers are shared.
+pytestmark = pytest.mark.shares_servers
+
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 # One patient's long visit: questions, a symptom check with a detour and a stop, ratings,

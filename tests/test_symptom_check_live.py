@@ -1,6 +1,10 @@
 """The symptom check through the running servers (real form validation action), over REST."""
 
+import pytest
 from conftest import RunningAssistant, click, triage_of
+
+# Its tests only talk to the servers, each in its own conversation: the servers are shared.
+pytestmark = pytest.mark.shares_servers
 
 
 def test_buttons_only_to_a_summary_without_a_red_flag(assistant: RunningAssistant):

@@ -478,10 +478,11 @@ class _Run:
         edits = [row_id for table, row_id, _ in self.planned if table == "answer_edits"]
         await _thread(self.log.mark_changes, self.id, proposals, edits, PUBLISHED)
         await _thread(prune_models, settings.work_dir)
-        self.step("go_live")["state"] = PASSED
-        self.step("go_live")["summary"] = (
+        self._finish(
+            "go_live",
+            PASSED,
             f"Loaded into {len(settings.rasa_urls)} Rasa server(s)"
-            + (f"; commit {git_commit[:10]}." if git_commit else "; kept in the history table.")
+            + (f"; commit {git_commit[:10]}." if git_commit else "; kept in the history table."),
         )
         await _thread(
             self.log.update,

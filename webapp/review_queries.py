@@ -10,7 +10,9 @@ every event decoded in Python. core.review.report turns the grouped rows into th
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -366,23 +368,53 @@ def searched_conversation_page(
     return Page(_with_escalations(connection, period, summaries), number, pages, len(found))
 
 
+def at_once(
+    connect: Callable[[], AbstractContextManager[Connection]],
+    *queries: Callable[[Connection], Any],
+) -> list[Any]:
+    """Each query's result, the queries run at once, each on its own connection from `connect`.
+    The database does the work and its driver lets go of Python's lock meanwhile, so a page
+    waits for its slowest scan, not for their sum (bench/dashboard.py). Each scan reads the
+    database as it is when it starts."""
+
+    def on_own_connection(query: Callable[[Connection], Any]) -> Any:
+        with connect() as connection:
+            return query(connection)
+
+    with ThreadPoolExecutor(max_workers=len(queries), thread_name_prefix="review-query") as pool:
+        running = [pool.submit(on_own_connection, query) for query in queries]
+        return [result.result() for result in running]
+
+
 def dashboard(
-    connection: Connection, period: Period, words: str, number: int, per_page: int
+    connect: Callable[[], AbstractContextManager[Connection]],
+    period: Period,
+    words: str,
+    number: int,
+    per_page: int,
 ) -> tuple[Report, Page[ConversationSummary]]:
     """The figures of the period, and one page of its conversations (those whose patient typed
-    every one of `words`, when given)."""
-    if words.split():
+    every one of `words`, when given). Its three scans run at once."""
+
+    def listed(connection: Connection) -> tuple[int, int, Page[ConversationSummary]]:
+        if not words.split():
+            return conversation_page(connection, period, number, per_page)
         conversations, messages = count_conversations(connection, period)
         page = searched_conversation_page(connection, period, words, number, per_page)
-    else:
-        conversations, messages, page = conversation_page(connection, period, number, per_page)
-    facts = bot_facts(connection, period)
+        return conversations, messages, page
+
+    (conversations, messages, page), facts, not_answered = at_once(
+        connect,
+        listed,
+        lambda connection: bot_facts(connection, period),
+        lambda connection: unanswered(connection, period),
+    )
     report = Report(
         conversations=conversations,
         messages=messages,
         topics=facts.topics,
         topics_by_day=facts.topics_by_day,
-        unanswered=unanswered(connection, period),
+        unanswered=not_answered,
         escalations_by_level=facts.escalations_by_level,
         escalations_by_reason=facts.escalations_by_reason,
         ratings=facts.ratings,
@@ -422,10 +454,23 @@ def _inbox_message(row: Any, why: str) -> InboxMessage:
     )
 
 
-def inbox_messages(connection: Connection, period: Period) -> list[InboxMessage]:
+def inbox_messages(
+    connect: Callable[[], AbstractContextManager[Connection]], period: Period
+) -> list[InboxMessage]:
     """The patient messages of the period the nurses' inbox shows: not answered (as the
     dashboard counts them) unless the patient picked a "Did you mean" topic; answered with low
-    confidence; and those whose answer was rated 👎."""
+    confidence; and those whose answer was rated 👎. Three scans, run at once."""
+    unanswered_found, unsure, rated_down = at_once(
+        connect,
+        lambda connection: _unanswered_for_inbox(connection, period),
+        lambda connection: _answered_unsure(connection, period),
+        lambda connection: _rated_down(connection, period),
+    )
+    return unanswered_found + unsure + rated_down
+
+
+def _unanswered_for_inbox(connection: Connection, period: Period) -> list[InboxMessage]:
+    """Not answered, unless the patient then picked one of the "Did you mean" topics."""
     message, following = EVENTS.alias("message"), EVENTS.alias("following")
     next_reading = (
         sa.select(_json_text(connection, ("parse_data", READING_KEY), following))
@@ -438,7 +483,7 @@ def inbox_messages(connection: Connection, period: Period) -> list[InboxMessage]
         .limit(1)
         .scalar_subquery()
     )
-    found = [
+    return [
         _inbox_message(row, UNANSWERED)
         for row in connection.execute(
             _unanswered_messages(
@@ -447,11 +492,15 @@ def inbox_messages(connection: Connection, period: Period) -> list[InboxMessage]
         )
         if not picked_a_suggestion(_json_object(row[4]), _json_object(row[6]))
     ]
+
+
+def _answered_unsure(connection: Connection, period: Period) -> list[InboxMessage]:
+    """FAQ answers given with low confidence, or rescued by retrieval."""
     confidence = _json_text(
         connection, ("parse_data", "response_selector", FAQ, "response", "confidence")
     )
     how = _json_text(connection, ("parse_data", READING_KEY, "how"))
-    found += [
+    return [
         _inbox_message(row, LOW_CONFIDENCE)
         for row in connection.execute(
             sa.select(
@@ -470,7 +519,6 @@ def inbox_messages(connection: Connection, period: Period) -> list[InboxMessage]
             .order_by(EVENTS.c.id)
         )
     ]
-    return found + _rated_down(connection, period)
 
 
 def _rated_down(connection: Connection, period: Period) -> list[InboxMessage]:

@@ -54,16 +54,16 @@ class ConversationStore:
     ) -> tuple[Report, Page[ConversationSummary]]:
         """The figures of [start, end), and one page of its conversations (those whose patient
         typed every one of `words`, when given)."""
-        with self.engine.connect() as connection:
-            return review_queries.dashboard(connection, Period(start, end), words, page, per_page)
+        return review_queries.dashboard(
+            self.engine.connect, Period(start, end), words, page, per_page
+        )
 
     def unanswered(self, start: float, end: float) -> list[Unanswered]:
         with self.engine.connect() as connection:
             return review_queries.unanswered(connection, Period(start, end))
 
     def inbox(self, start: float, end: float) -> list[InboxMessage]:
-        with self.engine.connect() as connection:
-            return review_queries.inbox_messages(connection, Period(start, end))
+        return review_queries.inbox_messages(self.engine.connect, Period(start, end))
 
     def ratings(self, start: float, end: float) -> list[AnswerRating]:
         with self.engine.connect() as connection:

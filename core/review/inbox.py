@@ -63,6 +63,36 @@ def similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / len(a | b) >= SIMILAR
 
 
+class WordSets:
+    """Word sets in the order they were added, each found again by a similar one. Only the sets
+    that share a word with it are compared (sets with no word in common are never similar), so
+    a month of a busy clinic's messages is grouped in a fraction of a second, not by comparing
+    each message with every group."""
+
+    def __init__(self, sets: Iterable[frozenset[str]] = ()) -> None:
+        self._sets: list[frozenset[str]] = []
+        self._holding: dict[str, list[int]] = {}  # word -> the sets that hold it, in order
+        self._first_empty: int | None = None
+        for words in sets:
+            self.add(words)
+
+    def add(self, words: frozenset[str]) -> int:
+        index = len(self._sets)
+        self._sets.append(words)
+        for word in words:
+            self._holding.setdefault(word, []).append(index)
+        if not words and self._first_empty is None:
+            self._first_empty = index
+        return index
+
+    def first_similar(self, words: frozenset[str]) -> int | None:
+        """The earliest added set similar to `words`, or None."""
+        if not words:
+            return self._first_empty
+        sharing = sorted({index for word in words for index in self._holding.get(word, ())})
+        return next((index for index in sharing if similar(words, self._sets[index])), None)
+
+
 @dataclass(frozen=True)
 class InboxMessage:
     """One patient message for the inbox, as the database found it."""
@@ -109,10 +139,14 @@ class DecidedGroups:
     """The word sets nurses have decided on: a message similar to one of them stays hidden."""
 
     def __init__(self, keys: Iterable[str]) -> None:
-        self._decided = [frozenset(key.split()) for key in keys]
+        self._decided = WordSets(frozenset(key.split()) for key in keys)
+
+        self._seen: dict[frozenset[str], bool] = {}
 
     def __contains__(self, words: frozenset[str]) -> bool:
-        return any(similar(words, decided) for decided in self._decided)
+        if words not in self._seen:
+            self._seen[words] = self._decided.first_similar(words) is not None
+        return self._seen[words]
 
 
 def group_messages(
@@ -128,14 +162,21 @@ def group_messages(
         unique.setdefault(message.id, message)
         whys.setdefault(message.id, set()).add(message.why)
     groups: list[InboxGroup] = []
+    first_wordings = WordSets()  # groups[i]'s words at i
+    joined: dict[frozenset[str], int] = {}
     for message in sorted(unique.values(), key=lambda m: (m.timestamp, m.id)):
         words = words_of(message.text)
         if words in decided:
             continue
-        group = next((g for g in groups if similar(words, g.words)), None)
-        if group is None:
-            group = InboxGroup(key_of(words), words, mask(message.text))
-            groups.append(group)
+        # The same words join the same group again: groups only ever come after it.
+        found = joined.get(words)
+        if found is None:
+            found = first_wordings.first_similar(words)
+        if found is None:
+            found = first_wordings.add(words)
+            groups.append(InboxGroup(key_of(words), words, mask(message.text)))
+        joined[words] = found
+        group = groups[found]
         group.count += 1
         group.why.update(whys[message.id])
         if (wording := mask(message.text)) not in group.wordings:

@@ -26,11 +26,13 @@ from core.review.inbox import (
     DecidedGroups,
     InboxMessage,
     NotAccepted,
+    WordSets,
     group_messages,
     key_of,
     picked_a_suggestion,
     ranked_topics,
     read_decision,
+    similar,
     words_of,
 )
 from webapp.review_db import DECISIONS, PROPOSALS, AlreadyDecided, ReviewDatabase
@@ -329,3 +331,19 @@ def test_a_decision_is_kept_with_who_and_when_and_the_group_stays_away(tracker_u
 
 def test_key_of_is_the_sorted_words():
     assert key_of(words_of("Fix my CAR, can you?")) == "car fix"
+
+
+def test_word_sets_find_the_same_set_as_comparing_with_every_one():
+    """The index compares only sets that share a word; it must find what a comparison with
+    every set finds, the earliest similar one, on random word sets (empty ones included)."""
+    rng = random.Random(7)
+    vocabulary = [f"w{i}" for i in range(12)]
+    added: list[frozenset[str]] = []
+    index = WordSets()
+    for _ in range(400):
+        words = frozenset(rng.sample(vocabulary, rng.randint(0, 4)))
+        expected = next((i for i, other in enumerate(added) if similar(words, other)), None)
+        assert index.first_similar(words) == expected, words
+        if rng.random() < 0.5:
+            assert index.add(words) == len(added)
+            added.append(words)
