@@ -140,7 +140,6 @@ class DecidedGroups:
 
     def __init__(self, keys: Iterable[str]) -> None:
         self._decided = WordSets(frozenset(key.split()) for key in keys)
-
         self._seen: dict[frozenset[str], bool] = {}
 
     def __contains__(self, words: frozenset[str]) -> bool:
@@ -172,14 +171,15 @@ def group_messages(
         found = joined.get(words)
         if found is None:
             found = first_wordings.first_similar(words)
+        wording = mask(message.text)
         if found is None:
             found = first_wordings.add(words)
-            groups.append(InboxGroup(key_of(words), words, mask(message.text)))
+            groups.append(InboxGroup(key_of(words), words, wording))
         joined[words] = found
         group = groups[found]
         group.count += 1
         group.why.update(whys[message.id])
-        if (wording := mask(message.text)) not in group.wordings:
+        if wording not in group.wordings:
             group.wordings.append(wording)
         group.asked.append(
             {"time": time_of(message.timestamp), "conversation": message.conversation}
