@@ -30,6 +30,9 @@ from playwright.sync_api import expect
 from core.clinic_hours import clinic_now
 from core.settings import clinic
 
+# Its tests count rows and callbacks of their own conversations, or of all only before and after.
+pytestmark = pytest.mark.shares_servers
+
 NURSE_NAME = STAFF["nurse"][0]
 WIDGET = "div.ductogram-assistant"
 

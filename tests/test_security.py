@@ -18,6 +18,9 @@ from pages import signed_in
 
 from tools.servers import WEB_VENV
 
+# The shared servers: what is checked holds whatever other modules sent them.
+pytestmark = pytest.mark.shares_servers
+
 PLANTED_EMAIL = "planted.patient@example.org"
 
 

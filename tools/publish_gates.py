@@ -12,8 +12,6 @@ never goes live.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import yaml
 
 from core.names import RED_FLAG_INTENT, RED_FLAGS_KEY
 from core.paths import PROJECT_ROOT
-from tools.holdout import held_out_shortfalls, predict
+from tools.holdout import held_out_shortfalls, parses, predict
 
 RED_FLAG_PHRASINGS = PROJECT_ROOT / "tests" / "data" / "red_flag_phrasings.yml"
 # Every phrasing of a red flag escalates at its level; of the look-alikes (negated, someone
@@ -36,30 +34,35 @@ def held_out_gate(model: str) -> tuple[bool, str]:
     return True, f"Held-out questions: {figures}."
 
 
-async def _red_flag_outcomes(model: str, phrasings: dict) -> tuple[list[str], list[str]]:
+def _red_flag_outcomes(model: str, phrasings: dict) -> tuple[list[str], list[str]]:
     """(red-flag phrasings not escalated at their level, look-alikes escalated)."""
-    from rasa.core.agent import load_agent
-    from rasa.utils.common import configure_logging_and_warnings
 
-    configure_logging_and_warnings(logging.WARNING)
-    agent = await load_agent(model_path=model)
+    def levels(texts: list[str]) -> list[str | None]:
+        return [
+            (parse.get(RED_FLAGS_KEY) or {}).get("level")
+            if parse["intent"]["name"] == RED_FLAG_INTENT
+            else None
+            for parse in parses(model, texts)
+        ]
 
-    async def level(text: str) -> str | None:
-        parse = await agent.parse_message(text)
-        if parse["intent"]["name"] != RED_FLAG_INTENT:
-            return None
-        return (parse.get(RED_FLAGS_KEY) or {}).get("level")
-
+    signs = phrasings["red_flags"]
     missed = [
-        row["text"] for row in phrasings["red_flags"] if await level(row["text"]) != row["level"]
+        row["text"]
+        for row, level in zip(signs, levels([row["text"] for row in signs]), strict=True)
+        if level != row["level"]
     ]
-    alarms = [text for text in phrasings["look_alikes"] if await level(text) is not None]
+    look_alikes = phrasings["look_alikes"]
+    alarms = [
+        text
+        for text, level in zip(look_alikes, levels(look_alikes), strict=True)
+        if level is not None
+    ]
     return missed, alarms
 
 
 def red_flag_gate(model: str, path: Path = RED_FLAG_PHRASINGS) -> tuple[bool, str]:
     phrasings = yaml.safe_load(path.read_text(encoding="utf-8"))
-    missed, alarms = asyncio.run(_red_flag_outcomes(model, phrasings))
+    missed, alarms = _red_flag_outcomes(model, phrasings)
     signs, look_alikes = len(phrasings["red_flags"]), len(phrasings["look_alikes"])
     figures = (
         f"{signs - len(missed)} of {signs} warning signs escalated at their level, "

@@ -1,22 +1,30 @@
-"""Whether a message is about something the two documents do not cover (data/scope.yml):
-it names a word of an `outside` class (another test, another treatment, a pet, a duct in a
-house) and no anchor that keeps it in scope (the ductogram, prolactin, infusions ...).
+"""Whether a message is about something the two documents do not cover (data/scope.yml).
+Unless it names an anchor that keeps it in scope (the ductogram, prolactin, "the test"), it is
+out of scope when it names
+- a word of an `outside` class (another test, another treatment, a pet, a duct in a house);
+- a subject the documents cover in one respect only, without that respect ("how long does an
+  IVIG infusion take": the documents speak of IVIG only as a cause of leaking);
+- a test by its shape: a word naming what it looks at before "test", "scan" or "x-ray" ("a knee
+  x-ray", "a cholesterol blood test"), or a word ending like a test's or an operation's name
+  ("echocardiogram", "endoscopy"), with no sign the documents are about.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from core.edit_distance import edit_distance
 from core.paths import data_file
 
 SCOPE_FILE = data_file("SCOPE_FILE", "scope.yml")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019-][a-z0-9]+)*")
+_X_RAY = re.compile(r"\bx[ -]?ray")  # "xray", "x ray" and "x-ray" are one word
 
 
 # An anchor that opens with one of these ("the test", "this procedure") points back to a subject.
@@ -30,10 +38,12 @@ def _negates(word: str) -> bool:
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
+    return _TOKEN.findall(_X_RAY.sub("x-ray", text.lower().replace("\u2019", "'")))
 
 
 def _matches(pattern: str, word: str) -> bool:
+    if word.endswith("'s") and pattern != word:  # "my cat's nipples" names a cat
+        word = word[:-2]
     if pattern.endswith("*"):
         return word.startswith(pattern[:-1])
     return word in (pattern, pattern + "s", pattern + "es") or word == pattern.rstrip("s")
@@ -68,42 +78,115 @@ class Phrase:
         return self.words[0] in POINTING_WORDS
 
 
+def _phrases(words: list[str] | None) -> tuple[Phrase, ...]:
+    return tuple(Phrase.parse(word) for word in words or [])
+
+
+def _names_any(phrases: Sequence[Phrase], words: Sequence[str]) -> bool:
+    return any(phrase.found_in(words) for phrase in phrases)
+
+
+@dataclass(frozen=True)
+class NarrowSubject:
+    """A subject the documents cover in one respect only (data/scope.yml narrow_subjects)."""
+
+    words: tuple[Phrase, ...]
+    only_about: tuple[Phrase, ...]
+
+    def asked_beyond(self, words: Sequence[str]) -> bool:
+        """The message names the subject but none of the respects the documents cover."""
+        return _names_any(self.words, words) and not _names_any(self.only_about, words)
+
+
+@dataclass(frozen=True)
+class OtherTestShapes:
+    """Another test named by what it looks at, before a test word (data/scope.yml test_shapes)."""
+
+    heads: tuple[Phrase, ...]
+    ours: frozenset[str]  # with English's common words
+    unless: tuple[Phrase, ...]
+    endings: tuple[str, ...] = ()
+    not_endings: tuple[str, ...] = ()
+
+    def another_test(self, words: Sequence[str]) -> bool:
+        if _names_any(self.unless, words):
+            return False
+        named_by_what_it_looks_at = any(
+            words[start - 1] not in self.ours and not words[start - 1].isdigit()
+            for head in self.heads
+            for start in head.starts(words)
+            if start > 0
+        )
+        return named_by_what_it_looks_at or any(
+            word.rstrip("s").endswith(self.endings) and not self._ours(word) for word in words
+        )
+
+    def _ours(self, word: str) -> bool:
+        """One of `not_endings`, with an ending or up to two letters wrong ("galactograms",
+        "dutogram")."""
+        return any(
+            word.startswith(ours) or edit_distance(word, ours) <= (2 if len(ours) >= 8 else 0)
+            for ours in self.not_endings
+        )
+
+
+OTHER_TESTS = "other_tests"
+
+
 @dataclass(frozen=True)
 class Scope:
     anchors: tuple[Phrase, ...]
     shared_subjects: tuple[Phrase, ...]
     outside: dict[str, tuple[Phrase, ...]]  # class name -> phrases
+    narrow: dict[str, NarrowSubject] = field(default_factory=dict)  # class name -> subject
+    test_shapes: OtherTestShapes | None = None
 
     def outside_class(self, text: str) -> str | None:
-        """The first outside class the message names, unless it names an anchor; else None."""
+        """The outside class the message is about, unless it names an anchor; else None."""
         words = tokens(text)
-        if any(anchor.found_in(words) for anchor in self.anchors):
+        if _names_any(self.anchors, words):
             return None
         for name, phrases in self.outside.items():
             if any(phrase.found_in(words, unless_negated=True) for phrase in phrases):
                 return name
+        for name, subject in self.narrow.items():
+            if subject.asked_beyond(words):
+                return name
+        if self.test_shapes and self.test_shapes.another_test(words):
+            return OTHER_TESTS
         return None
 
     def points_back(self, text: str) -> bool:
         """The text names a subject only by pointing back to it ("the test", "my port")."""
         words = tokens(text)
-        return any(anchor.points_back and anchor.found_in(words) for anchor in self.anchors)
+        return any(
+            phrase.points_back and phrase.found_in(words) for phrase in self.anchors + self._narrow
+        )
+
+    @property
+    def _narrow(self) -> tuple[Phrase, ...]:
+        return tuple(phrase for subject in self.narrow.values() for phrase in subject.words)
 
     def subjects(self, text: str) -> list[str]:
         """The things of the documents a text names by name, as written ("galactogram", "port
-        catheter", "prolactin"), in order; anchors that only point back ("the test") are left out."""
+        catheter", "prolactin"), in order; what only points back ("the test", "the port") is left
+        out."""
         words = tokens(text)
+        narrow = self._narrow
         found = sorted(
-            (start, " ".join(words[start : start + len(anchor.words)]))
-            for anchor in self.anchors + self.shared_subjects
-            if not anchor.points_back
-            for start in anchor.starts(words)
+            (start, " ".join(words[start : start + len(phrase.words)]))
+            for phrase in self.anchors + self.shared_subjects + narrow
+            if not phrase.points_back
+            for start in phrase.starts(words)
+            if phrase not in narrow or start == 0 or words[start - 1] not in POINTING_WORDS
         )
         return list(dict.fromkeys(words for _, words in found))
 
 
 @cache
 def load_scope(path: Path = SCOPE_FILE) -> Scope:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     from core.triage.rules import load_rulebook
 
     with open(path, encoding="utf-8") as handle:
@@ -114,9 +197,23 @@ def load_scope(path: Path = SCOPE_FILE) -> Scope:
         words = list(spec.get("words") or []) + list(
             rulebook_context.get(spec.get("from_rule_book") or "", [])
         )
-        outside[name] = tuple(Phrase.parse(word) for word in words)
+        outside[name] = _phrases(words)
+    shapes = raw.get("test_shapes")
     return Scope(
-        tuple(Phrase.parse(anchor) for anchor in raw["anchors"]),
-        tuple(Phrase.parse(subject) for subject in raw.get("shared_subjects") or []),
+        _phrases(raw["anchors"]),
+        _phrases(raw.get("shared_subjects")),
         outside,
+        {
+            name: NarrowSubject(_phrases(spec["words"]), _phrases(spec["only_about"]))
+            for name, spec in (raw.get("narrow_subjects") or {}).items()
+        },
+        OtherTestShapes(
+            _phrases(shapes["heads"]),
+            frozenset(shapes["ours"]) | STOP_WORDS,
+            _phrases(shapes.get("unless")),
+            tuple(shapes.get("endings") or ()),
+            tuple(shapes.get("not_endings") or ()),
+        )
+        if shapes
+        else None,
     )

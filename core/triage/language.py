@@ -17,6 +17,8 @@ import spacy_lookups_data
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from core.edit_distance import edit_distance
+
 # A word this frequent (log probability) is ordinary English and is never "corrected":
 # "breath" stays "breath" although it is one letter from "breast".
 COMMON_WORD_LOG_PROB = -15.5
@@ -76,22 +78,6 @@ def _deletes(word: str, depth: int) -> set[str]:
     return found
 
 
-def _distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment)."""
-    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        rows[i][0] = i
-    for j in range(len(b) + 1):
-        rows[0][j] = j
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[len(a)][len(b)]
-
-
 class SpellingFixer:
     """Corrects misspellings of the domain's own words only ("nippel", "dischrge", "brest"),
     SymSpell-style: one edit for short words, two for long ones."""
@@ -118,7 +104,9 @@ class SpellingFixer:
         for deleted in _deletes(word, 2 if len(word) >= 7 else 1):
             candidates |= self.index.get(deleted, set())
         best: list[tuple[int, str]] = sorted(
-            (_distance(word, c), c) for c in candidates if _distance(word, c) <= self._depth(c)
+            (edit_distance(word, c), c)
+            for c in candidates
+            if edit_distance(word, c) <= self._depth(c)
         )
         return best[0][1] if best else word
 

@@ -100,10 +100,10 @@ def test_holdout_covers_every_topic_and_is_not_in_the_training_data():
 
 
 def test_two_part_dev_and_sealed_questions_are_not_in_the_training_data():
-    from tools.holdout import DEV_FILE, SEALED_FILES, TWO_PART_FILE, load_multi
+    from tools.holdout import BORDER_DEV_FILES, DEV_FILE, SEALED_FILES, TWO_PART_FILE, load_multi
 
     training = {ex.lower().strip() for examples in training_examples().values() for ex in examples}
-    for path in (TWO_PART_FILE, DEV_FILE):
+    for path in (TWO_PART_FILE, DEV_FILE, *BORDER_DEV_FILES):
         leaked = [text for text, _ in load_multi(path) if text.lower().strip() in training]
         assert not leaked, f"{path.name} questions found in training data: {leaked}"
     # Counted only: the sealed messages are never printed.

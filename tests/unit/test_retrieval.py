@@ -3,8 +3,11 @@ No Rasa, no model: milliseconds."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from core.content import faq_responses
 from core.retrieval.decide import (
     AGREE_SCORE,
     FALLBACK,
@@ -204,10 +207,34 @@ def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is
         ("do i have to fast before a CT scan with contrast?", "other_tests"),
         ("what should i wear to my chemo infusion", "other_treatments"),
         ("I got hives after CT contrast once. Is the ductogram dye a problem?", None),
+        # a possessive names its owner
+        ("my cat's nipples look swollen", "animals"),
+        # infusions and ports are in the documents as a cause of leaking and in the port's check only
+        ("how long does an ivig drip usually last", "infusions_and_ports"),
+        ("can i swim with my port in", "infusions_and_ports"),
+        ("since my immunoglobulin started my nipples leak", None),
+        ("how do they check a port for a hole", None),
+        # a test named by what it looks at is another test; "they test", "the x-ray" are ours
+        ("do i have to fast for an iron blood test", "other_tests"),
+        ("wrist x ray on monday, is it safe", "other_tests"),
+        ("how long before the x-ray results come back", None),
+        ("how do they test the duct", None),
+        ("my pelvic scan was fine but why do my nipples leak", None),
+        # a word ending like a test's or an operation's name is another test; the mammogram is ours
+        ("is a hysteroscopy painful", "other_tests"),
+        ("does a mammogram hurt more than this", None),
     ],
 )
 def test_scope(text, outside):
     assert load_scope().outside_class(text) == outside
+
+
+def test_no_word_of_an_answer_reads_as_another_test():
+    """The answers' own procedures ("fluoroscopy", "galactogram") are never another test's name."""
+    shapes = load_scope().test_shapes
+    assert shapes is not None
+    words = {w for r in faq_responses().values() for w in re.findall(r"[a-z]+", r["text"].lower())}
+    assert [w for w in sorted(words) if shapes.another_test([w])] == []
 
 
 def test_two_answers_come_in_the_order_asked(index):
