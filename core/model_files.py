@@ -17,13 +17,17 @@ from core.paths import DATA_DIR, PROJECT_ROOT
 # Training data under the content directory.
 DATA_FOLDERS = ("nlu", "rules", "stories")
 # Code that shapes the trained components, and data they read while training. data/scope.yml's
-# anchors are the subjects the tokenizer carries into a question.
+# anchors are the subjects the tokenizer carries into a question; data/synonyms.yml's names are
+# read as their subject's word.
 CODE_INPUTS = (
     "core/retrieval/questions.py",
     "core/retrieval/scope.py",
     "data/scope.yml",
     "core/retrieval/index.py",
     "core/triage/language.py",
+    "core/edit_distance.py",
+    "core/synonyms.py",
+    "data/synonyms.yml",
 )
 PREFIX = "assistant-"
 

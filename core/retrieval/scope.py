@@ -21,6 +21,7 @@ import yaml
 
 from core.edit_distance import edit_distance
 from core.paths import data_file
+from core.synonyms import subject_word
 
 SCOPE_FILE = data_file("SCOPE_FILE", "scope.yml")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019-][a-z0-9]+)*")
@@ -38,7 +39,8 @@ def _negates(word: str) -> bool:
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(_X_RAY.sub("x-ray", text.lower().replace("\u2019", "'")))
+    words = _TOKEN.findall(_X_RAY.sub("x-ray", text.lower().replace("\u2019", "'")))
+    return [subject_word(word) for word in words]
 
 
 def _matches(pattern: str, word: str) -> bool:
@@ -168,17 +170,21 @@ class Scope:
         return tuple(phrase for subject in self.narrow.values() for phrase in subject.words)
 
     def subjects(self, text: str) -> list[str]:
-        """The things of the documents a text names by name, as written ("galactogram", "port
-        catheter", "prolactin"), in order; what only points back ("the test", "the port") is left
-        out."""
+        """The things of the documents a text names by name ("galactogram", "port catheter",
+        "prolactin"), in order; what only points back ("the test", "the port") is left out."""
         words = tokens(text)
-        narrow = self._narrow
+        pointed_at = {
+            start + 1
+            for phrase in self.anchors + self._narrow
+            if phrase.points_back
+            for start in phrase.starts(words)
+        }
         found = sorted(
             (start, " ".join(words[start : start + len(phrase.words)]))
-            for phrase in self.anchors + self.shared_subjects + narrow
+            for phrase in self.anchors + self.shared_subjects + self._narrow
             if not phrase.points_back
             for start in phrase.starts(words)
-            if phrase not in narrow or start == 0 or words[start - 1] not in POINTING_WORDS
+            if start not in pointed_at
         )
         return list(dict.fromkeys(words for _, words in found))
 

@@ -2,9 +2,11 @@
 before them: core.retrieval.questions.focus), with the domain's own words spelled right before any
 feature is made: "ductagram", "galactogrm", "prolactine", "brest" become the words the answers and the
 example questions use, and each word's features are made from its dictionary form
-(core.triage.language.lemma). Ordinary English words are never changed (core.triage.language.SpellingFixer:
-SymSpell-style lookup, offline, with spacy-lookups-data's word frequencies). The dictionary is
-every word of the training examples and the answers, stored with the model.
+(core.triage.language.lemma). Other names of the documents' subjects ("privigen", "mediport")
+are read as the subject's word (data/synonyms.yml). Ordinary English words are never changed
+(core.triage.language.SpellingFixer: SymSpell-style lookup, offline, with spacy-lookups-data's
+word frequencies). The dictionary is every word of the training examples and the answers,
+stored with the model.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.retrieval.questions import focus
+from core.synonyms import subject_word
 from core.triage.language import SpellingFixer, lemma
 from rasa_addons.nlu.stored_json import read_json, write_json
 
@@ -92,7 +95,7 @@ class DomainSpellingTokenizer(WhitespaceTokenizer):
         tokens = super().tokenize(message, attribute)
         if attribute == TEXT and self.fixer is not None:
             for token in tokens:
-                fixed = self.fixer.fix(token.text.lower())
+                fixed = self.fixer.fix(subject_word(token.text.lower()))
                 if fixed != token.text.lower():
                     token.text = fixed
                 # Word features are made from lemmas: "leaks", "leaked" and "leaking" are one word.

@@ -45,3 +45,21 @@ def test_only_the_questions_of_a_long_message_are_read():
         "My GP sent me. I am so scared about everything. My sister had one. How long does it take?"
     )
     assert tokens[:3] == ["My", "sister", "had"] and "GP" not in tokens and "scared" not in tokens
+
+
+def test_other_names_of_a_subject_are_read_as_its_word():
+    # data/synonyms.yml: a brand of immunoglobulin, a maker's name for a port
+    assert _tokens("my Privigen drip") == ["my", "immunoglobulin", "drip"]
+    assert _tokens("a mediport leak") == ["a", "port", "leak"]
+
+
+def test_every_other_name_has_a_reason_a_reference_and_is_no_everyday_word():
+    import yaml
+
+    from core.synonyms import SYNONYMS_FILE, synonyms
+    from core.triage.language import common_words
+
+    raw = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    for spec in raw["subjects"].values():
+        assert spec["reason"].strip() and spec["reference"].strip() and spec["names"]
+    assert not set(synonyms()) & common_words()

@@ -220,6 +220,9 @@ def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is
         ("how long before the x-ray results come back", None),
         ("how do they test the duct", None),
         ("my pelvic scan was fine but why do my nipples leak", None),
+        # other names of a subject are read as its word (data/synonyms.yml)
+        ("is gammagard better than privigen", "infusions_and_ports"),
+        ("my privigen drip makes my nipples leak", None),
         # a word ending like a test's or an operation's name is another test; the mammogram is ours
         ("is a hysteroscopy painful", "other_tests"),
         ("does a mammogram hurt more than this", None),
@@ -258,3 +261,13 @@ def test_a_second_question_needs_less_when_the_classifier_ranks_its_topic_too(in
         text, FAQ, FAQ, "duration", index.rank, TITLES, also_ranked=["duration", "cost"]
     )
     assert alone.answers == ["duration"] and agreed.answers == ["duration", "cost"]
+
+
+def test_every_scope_rule_has_a_reason_and_a_reference():
+    import yaml
+
+    from core.retrieval.scope import SCOPE_FILE
+
+    raw = yaml.safe_load(SCOPE_FILE.read_text(encoding="utf-8"))
+    rules = [*raw["outside"].values(), *raw["narrow_subjects"].values(), raw["test_shapes"]]
+    assert all(rule["reason"].strip() and rule["reference"].strip() for rule in rules)
