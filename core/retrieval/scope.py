@@ -120,14 +120,14 @@ class OtherTestShapes:
             if start > 0
         )
         return named_by_what_it_looks_at or any(
-            word.rstrip("s").endswith(self.endings) and not self._ours(word) for word in words
+            word.endswith(self.endings) and not self._ours(word) for word in words
         )
 
     def _ours(self, word: str) -> bool:
         """One of `not_endings`, with an ending or up to two letters wrong ("galactograms",
         "dutogram")."""
         return any(
-            word.startswith(ours) or edit_distance(word, ours) <= (2 if len(ours) >= 8 else 0)
+            word.startswith(ours) or edit_distance(word, ours) <= (2 if len(ours) >= 9 else 0)
             for ours in self.not_endings
         )
 
