@@ -1,7 +1,8 @@
 """Accuracy on held-out patient questions (tests/nlu_holdout.yml), two-part questions
-(tests/data/faq_two_part.yml), the blind dev set (tests/data/faq_dev.yml) and, as counts only,
-the sealed sets (tests/data/faq_sealed*.yml), and the sealed requests to be called or to delete
-the conversation (tests/data/patient_requests_sealed.yml).
+(tests/data/faq_two_part.yml), the blind dev sets (tests/data/faq_dev.yml, and the border between
+the topics and what they do not cover: scope_border_dev.yml, off_topic_dev.yml) and, as counts
+only, the sealed sets (SEALED_FILES), and the requests to be called or to delete the conversation
+(tests/data/patient_requests_*.yml).
 
 A question gets the right answer when the final intent (after the fallback classifier, the
 FAQ confidence gate and retrieval) is the expected one and, for FAQ questions, the answer
