@@ -19,6 +19,7 @@ import asyncio
 import logging
 import sys
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -178,32 +179,33 @@ def final_answer(parse: dict[str, Any]) -> tuple:
     return intent, key, response["confidence"], best_faq, escalated, answers, suggestions, ""
 
 
-# The model loaded in this process and the event loop it was loaded on: a load takes 30-40 s,
-# and the tests, `make evaluate` and the publishing gates ask one model many sets of questions.
-_LOADED: dict[str, Any] = {}
+@cache
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """One loop for the process: the agent is loaded on it and parses on it."""
+    return asyncio.new_event_loop()
 
 
-def parses(model: str, texts: list[str]) -> list[dict[str, Any]]:
-    """The model's reading of each text (Rasa's parse), loading the model once per process."""
+# A load takes 30-40 s, and the tests, `make evaluate` and the publishing gates ask one model many
+# sets of questions; one model at a time, as publishing moves on to a newly trained one.
+@lru_cache(maxsize=1)
+def _agent(model: str) -> Any:
     from rasa.core.agent import load_agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    if _LOADED.get("model") != model:
-        configure_logging_and_warnings(logging.WARNING)
-        configure_structlog(logging.WARNING)
-        loop = _LOADED.get("loop")
-        if loop is None:
-            loop = asyncio.new_event_loop()
-        _LOADED.clear()
-        agent = loop.run_until_complete(load_agent(model_path=model))
-        _LOADED.update(model=model, agent=agent, loop=loop)
-    agent = _LOADED["agent"]
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    return _event_loop().run_until_complete(load_agent(model_path=model))
+
+
+def parses(model: str, texts: list[str]) -> list[dict[str, Any]]:
+    """The model's reading of each text (Rasa's parse), loading the model once per process."""
+    agent = _agent(model)
 
     async def parse_all() -> list[dict[str, Any]]:
         return [await agent.parse_message(text) for text in texts]
 
-    return _LOADED["loop"].run_until_complete(parse_all())
+    return _event_loop().run_until_complete(parse_all())
 
 
 def predict(model: str, examples: list[tuple[str, str]] | None = None) -> list[Prediction]:
