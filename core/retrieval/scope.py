@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -165,7 +165,7 @@ class Scope:
             phrase.points_back and phrase.found_in(words) for phrase in self.anchors + self._narrow
         )
 
-    @property
+    @cached_property
     def _narrow(self) -> tuple[Phrase, ...]:
         return tuple(phrase for subject in self.narrow.values() for phrase in subject.words)
 
