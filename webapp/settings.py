@@ -56,6 +56,9 @@ class PublishSettings:
     # Every Rasa server the new model is loaded into, and the token of their HTTP API.
     rasa_urls: tuple[str, ...]
     rasa_api_token: str
+    # The share of config.yml's epochs a publication fine-tunes the live model with (0: always
+    # train from the start).
+    finetune_fraction: float = 0.0
 
 
 def load_settings() -> WebSettings:
@@ -99,4 +102,5 @@ def load_publish_settings() -> PublishSettings:
         rasa_venv=_path(env("VENV") or ".venv"),
         rasa_urls=tuple(url.rstrip("/") for url in rasa_urls.replace(",", " ").split()),
         rasa_api_token=env("RASA_API_TOKEN", ""),
+        finetune_fraction=float(setting("PUBLISH_FINETUNE_FRACTION")),
     )

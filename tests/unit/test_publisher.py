@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from core.content import faq_titles
+from core.model_files import model_name
+from core.paths import DATA_DIR
 from core.review.editor import AnswerEdit
 from core.review.inbox import ADD_EXAMPLE, Decision, InboxGroup
 from core.review.publishing import AnswerChanged, ExampleAdded
@@ -21,6 +23,7 @@ from core.sources import SourceRef
 from webapp.publisher import (
     _summary,
     _TrainingProgress,
+    can_finetune,
     changes_from,
     commit,
     prune_models,
@@ -64,6 +67,23 @@ def test_changes_are_published_in_the_order_they_were_signed_off():
         ),
         ("proposals", 7, ExampleAdded("utter_faq/a", "later one")),
     ]
+
+
+def test_only_a_model_of_the_live_content_and_code_is_fine_tuned_and_never_for_a_new_topic(
+    tmp_path,
+):
+    live = tmp_path / f"{model_name(DATA_DIR)}.tar.gz"
+    live.write_bytes(b"model")
+    example = ExampleAdded("utter_faq/ductogram_duration", "will I need a day off work")
+    answer = AnswerChanged("utter_faq/ductogram_duration", False, "T?", "A.", (), (), ())
+    new_topic = AnswerChanged("utter_faq/parking", True, "Parking?", "A.", (), ("parking",), ())
+    assert can_finetune(live, DATA_DIR, [example, answer], 0.2)
+    assert not can_finetune(live, DATA_DIR, [example, new_topic], 0.2), "Rasa cannot add a label"
+    assert not can_finetune(live, DATA_DIR, [example], 0), "0 means always a full training"
+    other = tmp_path / "assistant-000000000000.tar.gz"
+    other.write_bytes(b"model")
+    assert not can_finetune(other, DATA_DIR, [example], 0.2), "trained from other content or code"
+    assert not can_finetune(tmp_path / "gone.tar.gz", DATA_DIR, [example], 0.2)
 
 
 def test_training_progress_names_the_part_and_its_percent():
