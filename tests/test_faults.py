@@ -27,13 +27,20 @@ def texts(reply):
 
 
 @pytest.fixture(scope="module")
-def without_action_server(model_path, tmp_path_factory):
-    """The Rasa server with nothing listening where its action server should be."""
+def action_port() -> int:
+    """Where the Rasa server below looks for its action server: nothing listens there, until
+    the hanging test puts a server that never answers on it."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def without_action_server(model_path, tmp_path_factory, action_port):
+    """The Rasa server alone (one start serves the outage and the hanging tests)."""
     running = start_assistant(
         model_path,
         tmp_path_factory.mktemp("no-actions"),
         SERVERS="rasa",
-        ACTION_PORT=str(free_port()),
+        ACTION_PORT=str(action_port),
     )
     yield running
     running.stop()
@@ -68,11 +75,11 @@ def test_what_needs_the_action_server_gets_an_apology_with_the_phone_number(with
 class _SilentServer:
     """Accepts connections and never answers: an action server that hangs."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int) -> None:
         self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", port))
         self.socket.listen(50)
-        self.port = self.socket.getsockname()[1]
         self.held = []
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -89,47 +96,32 @@ class _SilentServer:
         self.socket.close()
 
 
-def test_a_hanging_action_server_gets_an_apology_not_a_wait(model_path, tmp_path):
-    silent = _SilentServer()
-    running = start_assistant(model_path, tmp_path, SERVERS="rasa", ACTION_PORT=str(silent.port))
+def test_a_hanging_action_server_gets_an_apology_not_a_wait(without_action_server, action_port):
+    silent = _SilentServer(action_port)
     try:
         # send() gives up after 60 s; Rasa alone would wait 5 minutes for the action server.
-        reply = running.send("hanging", "check my symptoms")
+        reply = without_action_server.send("hanging", "check my symptoms")
         assert unavailable_text() in texts(reply)
-        assert triage_of(running.send("hanging-red-flag", "there is blood coming from my nipple"))
+        assert triage_of(
+            without_action_server.send("hanging-red-flag", "there is blood coming from my nipple")
+        )
     finally:
-        running.stop()
         silent.close()
 
 
-def test_a_symptom_check_goes_on_after_both_servers_restart(model_path, tmp_path):
-    first = start_assistant(model_path, tmp_path)
-    try:
-        reply = first.send("restarted", "check my symptoms")
-        reply = first.send("restarted", click(reply, "Milky"))
-        assert reply[-1]["text"] == "Does it come from one breast or both?"
-    finally:
-        first.stop()
-    second = start_assistant(model_path, tmp_path)  # same tracker.db, new processes and ports
-    try:
-        reply = second.send("restarted", "From one breast")
-        assert reply[-1]["text"] == "Does it come out by itself, or only when you squeeze?", reply
-    finally:
-        second.stop()
-
-
-def test_an_action_server_outage_mid_check_pauses_the_check_and_still_escalates(
+def test_a_symptom_check_goes_on_after_an_action_server_outage_and_both_servers_restart(
     model_path, tmp_path
 ):
+    """Three starts on one tracker.db: both servers; Rasa alone (the action server is out);
+    both again, each with new processes and ports."""
     first = start_assistant(model_path, tmp_path)
     try:
-        for sender in ("outage-answer", "outage-red-flag"):
+        for sender in ("restarted", "outage-answer", "outage-red-flag"):
             reply = first.send(sender, "check my symptoms")
             reply = first.send(sender, click(reply, "Milky"))
             assert reply[-1]["text"] == "Does it come from one breast or both?"
     finally:
         first.stop()
-    # Same tracker.db, no action server.
     rasa_alone = start_assistant(model_path, tmp_path, SERVERS="rasa", ACTION_PORT=str(free_port()))
     try:
         reply = rasa_alone.send("outage-answer", "From one breast")
@@ -149,6 +141,12 @@ def test_an_action_server_outage_mid_check_pauses_the_check_and_still_escalates(
             )
     finally:
         rasa_alone.stop()
+    again = start_assistant(model_path, tmp_path)
+    try:
+        reply = again.send("restarted", "From one breast")
+        assert reply[-1]["text"] == "Does it come out by itself, or only when you squeeze?", reply
+    finally:
+        again.stop()
 
 
 @pytest.mark.parametrize(

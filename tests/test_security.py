@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from conftest import NURSE_TOKEN, PROJECT_ROOT, STAFF, RunningAssistant, start_assistant
+from conftest import NURSE_TOKEN, PROJECT_ROOT, STAFF, RunningAssistant
 from pages import signed_in
 
 from tools.servers import WEB_VENV
@@ -71,31 +71,18 @@ def test_models_load_from_disk_only():
     assert '--model "$model"' in run_script and "--remote-storage" not in run_script
 
 
-def test_the_api_when_asked_for_requires_its_token(model_path, tmp_path):
-    token = "test-api-" + os.urandom(8).hex()
-    running = start_assistant(model_path, tmp_path, SERVERS="rasa", RASA_API_TOKEN=token)
-    try:
-        assert requests.get(f"{running.rasa_url}/status", timeout=10).status_code == 401
-        assert (
-            requests.get(
-                f"{running.rasa_url}/status", params={"token": "wrong"}, timeout=10
-            ).status_code
-            == 401
+def test_the_api_requires_its_token_and_no_process_shows_it(assistant: RunningAssistant):
+    token = assistant.api_token
+    status = f"{assistant.rasa_url}/status"
+    assert requests.get(status, timeout=10).status_code == 401
+    assert requests.get(status, params={"token": "wrong"}, timeout=10).status_code == 401
+    assert requests.get(status, params={"token": token}, timeout=10).status_code == 200
+    assert token not in assistant.log_file.read_text(errors="replace")
+    for pid in _pids_of(assistant):
+        assert token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes(), (
+            "every local user can read it in ps"
         )
-        assert (
-            requests.get(
-                f"{running.rasa_url}/status", params={"token": token}, timeout=10
-            ).status_code
-            == 200
-        )
-        assert token not in running.log_file.read_text(errors="replace")
-        for pid in _pids_of(running):
-            assert token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes(), (
-                "every local user can read it in ps"
-            )
-        assert token in _environment_of(_server_pid(running, b"rasa_addons\0run")).values()
-    finally:
-        running.stop()
+    assert token in _environment_of(_server_pid(assistant, b"rasa_addons\0run")).values()
 
 
 def _listening_addresses(port: int):

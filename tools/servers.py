@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -50,6 +51,7 @@ class RunningAssistant:
     tracker_db: Path
     log_file: Path
     review_db: Path  # the nurses' inbox decisions
+    api_token: str  # RASA_API_TOKEN, which Rasa's HTTP API asks for
 
     @property
     def rasa_url(self) -> str:
@@ -112,8 +114,11 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
     web_port = int(env_overrides.pop("WEB_PORT", 0)) or free_port()
     rasa_port = int(env_overrides.pop("RASA_PORT", 0)) or free_port()
     tracker_db = workdir / "tracker.db"
+    # As make run does, a random token unless one is given; the tests are told it.
+    api_token = env_overrides.pop("RASA_API_TOKEN", "") or secrets.token_hex(12)
     env = dict(
         os.environ,
+        RASA_API_TOKEN=api_token,
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
         WEB_PORT=str(web_port),
@@ -142,7 +147,14 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
             start_new_session=True,
         )
     assistant = RunningAssistant(
-        process, rasa_port, action_port, web_port, tracker_db, log_file, workdir / "review.db"
+        process,
+        rasa_port,
+        action_port,
+        web_port,
+        tracker_db,
+        log_file,
+        workdir / "review.db",
+        api_token,
     )
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while time.monotonic() < deadline:
