@@ -65,7 +65,11 @@ class Clinic:
     second: RunningAssistant  # a second Rasa server on the same stores
     content: Path  # DATA_DIR: a git checkout
     models: Path
-    token: str
+
+    @property
+    def token(self) -> str:
+        """RASA_API_TOKEN, the same for both Rasa servers, as publishing loads models into both."""
+        return self.first.api_token
 
     @property
     def publish_dir(self) -> Path:
@@ -146,7 +150,7 @@ def clinic(model_path, tmp_path_factory) -> Iterator[Clinic]:
     except Exception:
         second.stop()
         raise
-    yield Clinic(first, second, content, root / "models", token)
+    yield Clinic(first, second, content, root / "models")
     first.stop()
     second.stop()
 
