@@ -1,12 +1,14 @@
 """Whether a message is about something the two documents do not cover (data/scope.yml).
-Unless it names an anchor that keeps it in scope (the ductogram, prolactin, "the test"), it is
-out of scope when it names
+Unless it names an anchor that keeps it in scope (the ductogram, prolactin, "the test") or asks
+about a reaction to the dye, it is out of scope when it names
 - a word of an `outside` class (another test, another treatment, a pet, a duct in a house);
 - a subject the documents cover in one respect only, without that respect ("how long does an
   IVIG infusion take": the documents speak of IVIG only as a cause of leaking);
 - a test by its shape: a word naming what it looks at before "test", "scan" or "x-ray" ("a knee
   x-ray", "a cholesterol blood test"), or a word ending like a test's or an operation's name
-  ("echocardiogram", "endoscopy"), with no sign the documents are about.
+  ("echocardiogram", "endoscopy"), with no sign the documents are about;
+- none of the documents' subjects, and a word that neither the documents nor common English use
+  ("does getting an IUD put in hurt"), when the model's vocabulary is given.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import yaml
 
 from core.edit_distance import edit_distance
 from core.paths import data_file
+from core.retrieval.vocabulary import Vocabulary, words_of
 from core.synonyms import subject_word
 
 SCOPE_FILE = data_file("SCOPE_FILE", "scope.yml")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019-][a-z0-9]+)*")
 _X_RAY = re.compile(r"\bx[ -]?ray")  # "xray", "x ray" and "x-ray" are one word
+_CONTRACTION = re.compile(r"(n't|'s|'ve|'re|'ll|'d|'m)$")
 
 
 # An anchor that opens with one of these ("the test", "this procedure") points back to a subject.
@@ -94,6 +98,7 @@ class NarrowSubject:
 
     words: tuple[Phrase, ...]
     only_about: tuple[Phrase, ...]
+    pointed_back_to: bool = True  # "it" in a later question may mean this subject
 
     def asked_beyond(self, words: Sequence[str]) -> bool:
         """The message names the subject but none of the respects the documents cover."""
@@ -132,7 +137,24 @@ class OtherTestShapes:
         )
 
 
+@dataclass(frozen=True)
+class UnfamiliarWords:
+    """Naming none of the documents' subjects and a word they never use (data/scope.yml
+    `unfamiliar`): the message asks about something else, whatever its shape."""
+
+    subjects: tuple[Phrase, ...]
+    common_log_prob: float
+    min_length: int
+
+    def found_in(self, words: Sequence[str], vocabulary: Vocabulary) -> list[str]:
+        if _names_any(self.subjects, words):
+            return []
+        plain = [part for word in words for part in words_of(_CONTRACTION.sub("", word))]
+        return vocabulary.unfamiliar(plain, self.min_length)
+
+
 OTHER_TESTS = "other_tests"
+UNFAMILIAR = "unfamiliar"
 
 
 @dataclass(frozen=True)
@@ -142,11 +164,27 @@ class Scope:
     outside: dict[str, tuple[Phrase, ...]]  # class name -> phrases
     narrow: dict[str, NarrowSubject] = field(default_factory=dict)  # class name -> subject
     test_shapes: OtherTestShapes | None = None
+    unfamiliar: UnfamiliarWords | None = None
+    shared_respects: tuple[Phrase, ...] = ()  # a shared subject in these respects is ours
 
-    def outside_class(self, text: str) -> str | None:
-        """The outside class the message is about, unless it names an anchor; else None."""
+    def vocabulary(self, texts: Sequence[str]) -> Vocabulary:
+        """The answers' and example questions' words, with common English and its contractions
+        written without an apostrophe ("isnt", "thats")."""
+        from spacy.lang.en.tokenizer_exceptions import TOKENIZER_EXCEPTIONS
+
+        from core.triage.language import common_words
+
+        log_prob = self.unfamiliar.common_log_prob if self.unfamiliar else 0.0
+        contractions = frozenset(key.lower() for key in TOKENIZER_EXCEPTIONS if key.isalpha())
+        return Vocabulary(texts, common_words(log_prob) | contractions)
+
+    def outside_class(self, text: str, vocabulary: Vocabulary | None = None) -> str | None:
+        """The outside class the message is about, unless it names an anchor; else None. With
+        the vocabulary, a message naming none of the subjects and an unfamiliar word is outside."""
         words = tokens(text)
         if _names_any(self.anchors, words):
+            return None
+        if _names_any(self.shared_subjects, words) and _names_any(self.shared_respects, words):
             return None
         for name, phrases in self.outside.items():
             if any(phrase.found_in(words, unless_negated=True) for phrase in phrases):
@@ -156,6 +194,8 @@ class Scope:
                 return name
         if self.test_shapes and self.test_shapes.another_test(words):
             return OTHER_TESTS
+        if self.unfamiliar and vocabulary and self.unfamiliar.found_in(words, vocabulary):
+            return UNFAMILIAR
         return None
 
     def points_back(self, text: str) -> bool:
@@ -167,7 +207,12 @@ class Scope:
 
     @cached_property
     def _narrow(self) -> tuple[Phrase, ...]:
-        return tuple(phrase for subject in self.narrow.values() for phrase in subject.words)
+        return tuple(
+            phrase
+            for subject in self.narrow.values()
+            if subject.pointed_back_to
+            for phrase in subject.words
+        )
 
     def subjects(self, text: str) -> list[str]:
         """The things of the documents a text names by name ("galactogram", "port catheter",
@@ -205,12 +250,17 @@ def load_scope(path: Path = SCOPE_FILE) -> Scope:
         )
         outside[name] = _phrases(words)
     shapes = raw.get("test_shapes")
+    unfamiliar = raw.get("unfamiliar")
     return Scope(
         _phrases(raw["anchors"]),
         _phrases(raw.get("shared_subjects")),
         outside,
         {
-            name: NarrowSubject(_phrases(spec["words"]), _phrases(spec["only_about"]))
+            name: NarrowSubject(
+                _phrases(spec["words"]),
+                _phrases(spec["only_about"]),
+                bool(spec.get("pointed_back_to", True)),
+            )
             for name, spec in (raw.get("narrow_subjects") or {}).items()
         },
         OtherTestShapes(
@@ -222,4 +272,17 @@ def load_scope(path: Path = SCOPE_FILE) -> Scope:
         )
         if shapes
         else None,
+        UnfamiliarWords(
+            _phrases(unfamiliar["subjects"] + (raw.get("shared_subjects") or []))
+            + tuple(
+                phrase
+                for spec in (raw.get("narrow_subjects") or {}).values()
+                for phrase in _phrases(spec["words"])
+            ),
+            float(unfamiliar["common_log_prob"]),
+            int(unfamiliar.get("min_length", 3)),
+        )
+        if unfamiliar
+        else None,
+        _phrases((raw.get("shared_subject_respects") or {}).get("words")),
     )

@@ -237,6 +237,7 @@ SHAPE_SIGNS = {"nipple_inverted", "skin_change"}
 # Signs an everyday cause explains ("a rash from my bra strap", "bleeding, my period is heavy").
 EVERYDAY_SIGNS = {
     "nipple_rash",
+    "breast_rash",
     "hives",
     "spreading_redness",
     "skin_change",
@@ -735,7 +736,16 @@ class RedFlagDetector:
             # An emergency sign needs no worry word: asking costs less than missing it.
             # "Will I need a ductogram for the blood from my nipple?": her own body, asked as a question.
             worried = any(map(in_sentence, WORRY_CUES)) or hit.sign in EMERGENCY_SIGNS or own_body
-            if worried and FIRST_PERSON & sentence_words and not negated and not historical:
+            # "throat closing up after the dye test??": an emergency told, with a worried "?".
+            told = (
+                hit.sign in EMERGENCY_SIGNS
+                and not in_sentence("hypothetical")
+                and not _opens_with_a_question_word(
+                    words, _clause_positions(words, clause_of, clause, lo, hi)
+                )
+            )
+            mine = FIRST_PERSON & sentence_words or told
+            if worried and mine and not negated and not historical:
                 unsure = True
         if (
             owner == "self"
@@ -898,21 +908,48 @@ def _is_question_clause(
 ) -> bool:
     """The part of the sentence that holds the sign asks a question: it opens with a question
     word, or it ends the sentence with "?" ("I broke out in hives, is that normal?" does not)."""
-    positions = [
-        i
-        for i in range(lo, sentence_end)
-        if clause_of[i] == clause and words[i].text not in CLAUSE_BREAKS
-    ]
+    positions = _clause_positions(words, clause_of, clause, lo, sentence_end)
     if not positions:
         return False
-    first = words[positions[0]].text.lower()
     last_clause = clause_of[sentence_end - 1] == clause or all(
         not w.text.isalnum() for w in words[positions[-1] + 1 : sentence_end]
     )
     tail = "".join(w.text for w in words[positions[-1] : sentence_end])
-    asks = last_clause and "?" in tail
-    if asks:
-        return True
+    return (last_clause and "?" in tail) or _opens_as_question(words, positions)
+
+
+def _clause_positions(
+    words: Sequence[Word], clause_of: list[int], clause: int, lo: int, sentence_end: int
+) -> list[int]:
+    return [
+        i
+        for i in range(lo, sentence_end)
+        if clause_of[i] == clause and words[i].text not in CLAUSE_BREAKS
+    ]
+
+
+QUESTION_WORDS = {"what", "whats", "what's", "how", "why", "when", "where", "which", "who"}
+# "Can barely breathe", "have not been able to swallow": an auxiliary with its subject left out.
+DROPPED_SUBJECT_NEXT = {"barely", "hardly", "not", "n't", "only", "just", "really", "still"}
+
+
+def _opens_with_a_question_word(words: Sequence[Word], positions: list[int]) -> bool:
+    """ "what tests are done for ...", "should women worry about ...": a question word first."""
+    if not positions:
+        return False
+    first = words[positions[0]].text.lower()
+    second = words[positions[1]].text.lower() if len(positions) > 1 else ""
+    return first in QUESTION_WORDS or (
+        first in AUXILIARY_OPENERS and second not in DROPPED_SUBJECT_NEXT
+    )
+
+
+def _opens_as_question(words: Sequence[Word], positions: list[int]) -> bool:
+    """The clause opens with a question word: "can the dye make your throat swell", not "throat
+    closing up after the dye test??"."""
+    if not positions:
+        return False
+    first = words[positions[0]].text.lower()
     opens_sentence = (
         positions[0] == 0 or words[positions[0] - 1].sentence != words[positions[0]].sentence
     )

@@ -37,14 +37,13 @@ def build_nlp() -> Language:
     return nlp
 
 
-@lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
+@lru_cache(maxsize=4)
+def common_words(log_prob: float = COMMON_WORD_LOG_PROB) -> frozenset[str]:
+    """English words at least this frequent (log probability), in lower case."""
     path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         probabilities: dict[str, float] = json.load(handle)
-    return frozenset(
-        w.lower() for w, p in probabilities.items() if p >= COMMON_WORD_LOG_PROB and w.isalpha()
-    )
+    return frozenset(w.lower() for w, p in probabilities.items() if p >= log_prob and w.isalpha())
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +68,7 @@ def phrase_keys(nlp: Language, text: str, lemmas: bool = True) -> tuple[str, ...
     return tuple(lemma(t) if lemmas and "'" not in t and len(t) > 2 else t for t in tokens)
 
 
-def _deletes(word: str, depth: int) -> set[str]:
+def deletes(word: str, depth: int) -> set[str]:
     found = {word}
     frontier = {word}
     for _ in range(depth):
@@ -86,7 +85,7 @@ class SpellingFixer:
         self.words = {w for w in domain_words if len(w) >= MIN_CORRECTED_LENGTH and w.isalpha()}
         self.index: dict[str, set[str]] = {}
         for word in self.words:
-            for deleted in _deletes(word, self._depth(word)):
+            for deleted in deletes(word, self._depth(word)):
                 self.index.setdefault(deleted, set()).add(word)
         self.common = common_words()
 
@@ -101,7 +100,7 @@ class SpellingFixer:
         if word in self.words or word in self.common:
             return word
         candidates: set[str] = set()
-        for deleted in _deletes(word, 2 if len(word) >= 7 else 1):
+        for deleted in deletes(word, 2 if len(word) >= 7 else 1):
             candidates |= self.index.get(deleted, set())
         best: list[tuple[int, str]] = sorted(
             (edit_distance(word, c), c)

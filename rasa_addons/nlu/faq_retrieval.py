@@ -5,7 +5,8 @@ Trained with the model: a TF-IDF index over every FAQ example question and answe
 - an unsure classifier backed by sure retrieval still answers ("how": "retrieval");
 - a message that asks about a second topic gets that answer too (rasa_addons/nlg.py adds it);
 - when both are unsure, up to three topics are offered as "Did you mean ...?" buttons;
-- a message about something the documents do not cover (data/scope.yml) becomes out_of_scope.
+- a message about something the documents do not cover (data/scope.yml), or naming none of their
+  subjects and a word neither they nor common English use, becomes out_of_scope.
 The result is put in the parse under "faq_reading" ({"answers", "suggestions", "how"}).
 """
 
@@ -64,6 +65,8 @@ class FaqRetrieval(GraphComponent):
         self.responses = responses or {}
         self.index = TopicIndex(self.documents) if self.documents else None
         self.scope = load_scope()
+        # The answers' and examples' words: a message naming none of ours is about something else.
+        self.vocabulary = self.scope.vocabulary([text for _, text in self.documents])
 
     @classmethod
     def create(
@@ -134,7 +137,7 @@ class FaqRetrieval(GraphComponent):
             selected,
             index.rank,
             self.titles,
-            self.scope.outside_class(message.get(TEXT) or ""),
+            self.scope.outside_class(message.get(TEXT) or "", self.vocabulary),
             also_ranked=[
                 (entry.get(INTENT_RESPONSE_KEY) or "").partition("/")[2]
                 for entry in selector.get(RESPONSE_SELECTOR_RANKING_KEY) or []

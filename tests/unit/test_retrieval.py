@@ -207,6 +207,9 @@ def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is
         ("do i have to fast before a CT scan with contrast?", "other_tests"),
         ("what should i wear to my chemo infusion", "other_treatments"),
         ("I got hives after CT contrast once. Is the ductogram dye a problem?", None),
+        # ... and a reaction to the dye of any test is the ductogram's allergy question
+        ("I came out in hives after the contrast for a CT scan. Will the dye be a problem?", None),
+        ("I had a reaction to contrast at my MRI, is the dye safe for me", None),
         # a possessive names its owner
         ("my cat's nipples look swollen", "animals"),
         # infusions and ports are in the documents as a cause of leaking and in the port's check only
@@ -226,10 +229,51 @@ def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is
         # a word ending like a test's or an operation's name is another test; the mammogram is ours
         ("is a hysteroscopy painful", "other_tests"),
         ("does a mammogram hurt more than this", None),
+        # the mammogram is ours only as the test before, the machine and images to bring
+        ("how much is a private mammogram in london", "mammograms"),
+        ("my mammogram was normal, so why do they want more pictures", None),
+        ("should i bring my old mammogram films", None),
+        # an ultrasound of another part is another test; the breast's own is ours
+        ("can i eat before my gallbladder ultrasound", "other_tests"),
+        ("will there be a breast ultrasound too", None),
     ],
 )
 def test_scope(text, outside):
     assert load_scope().outside_class(text) == outside
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_scope().vocabulary([text for _, text in DOCUMENTS] + list(faq_texts()))
+
+
+def faq_texts() -> list[str]:
+    return [response["text"] for response in faq_responses().values()]
+
+
+@pytest.mark.parametrize(
+    "text, outside",
+    [
+        # none of the documents' subjects, and a word neither they nor common English use
+        ("does getting an IUD put in hurt", "unfamiliar"),
+        ("what are the risks of a barium swallow", "unfamiliar"),
+        # a subject of ours, an anchor, or only known words: the classifier decides
+        ("does the iud make my nipples leak", None),
+        ("does getting the dye test hurt", None),
+        ("how long does it take", None),
+        ("can i bring somone with me", None),  # one letter from a known word
+        # gibberish is unreadable, not off-topic: it is asked to rephrase
+        ("asdkjh qwpoeiru zxmnv", None),
+    ],
+)
+def test_a_message_naming_nothing_of_ours_and_an_unfamiliar_word_is_off_topic(
+    vocabulary, text, outside
+):
+    assert load_scope().outside_class(text, vocabulary) == outside
+
+
+def test_without_the_models_vocabulary_unfamiliar_words_are_not_judged():
+    assert load_scope().outside_class("does getting an IUD put in hurt") is None
 
 
 def test_no_word_of_an_answer_reads_as_another_test():

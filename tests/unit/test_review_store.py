@@ -90,6 +90,18 @@ def edge_cases() -> list[tuple]:
     odd.action("utter_red_flag")
     odd.bot("utter_red_flag", "", None, {"triage": {"level": "severe", "reasons": ["made_up"]}})
     odd.action("action_listen")
+    # One escalation at each of the rule book's levels: the generator samples rules at random,
+    # and only 2 of its rules are routine.
+    for level, rule in (
+        ("emergency", "fainting"),
+        ("urgent", "lump"),
+        ("routine", "pregnant_before_test"),
+    ):
+        each = conversation(f"level-{level}", MIDNIGHT[1] + 2500)
+        each.user("a sign", "red_flag")
+        each.action("utter_red_flag")
+        each.bot("utter_red_flag", "", None, {"triage": {"level": level, "reasons": [rule]}})
+        each.action("action_listen")
     # Words the masking must hide, in letters beyond ASCII.
     abroad = conversation("abroad", MIDNIGHT[1] + 3000)
     abroad.user("Téléphone: +33 6 12 34 56 78, quand ouvrez-vous?", "out_of_scope")

@@ -8,6 +8,7 @@ from core.paths import PROJECT_ROOT
 from core.triage.detector import RedFlagDetector
 from core.triage.messages import escalation_payload, escalation_text, general_sign_text
 from core.triage.rules import AGE_SIGN, assess, load_rulebook
+from core.triage.verdict import ESCALATE, judge
 
 PHRASINGS = yaml.safe_load((PROJECT_ROOT / "tests" / "data" / "red_flag_phrasings.yml").read_text())
 RULEBOOK = load_rulebook()
@@ -19,7 +20,10 @@ def detector():
 
 
 def level_of(detector, text):
-    return assess(detector.detect(text).active_signs, RULEBOOK).level
+    """The level a patient is escalated at, as the servers decide it (core/triage/verdict.py):
+    an emergency told with a worried "?" escalates although it is not yet a certain report."""
+    verdict = judge(detector.detect(text), RULEBOOK)
+    return verdict.level if verdict.action == ESCALATE else None
 
 
 def test_every_rule_has_a_level_reason_basis_and_reference():
