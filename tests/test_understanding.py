@@ -47,11 +47,12 @@ MIN_TWO_PART_BOTH = 0.7
 # and 5.1%; the sealed off-topic set 8.3-10% answered (25.0% before); the border dev set
 # 85.6-91.1% and 10.0-15.7%, the off-topic dev set 8.1-11.2% (22.5% before); the sealed border
 # set, written after, 88.8-90.0% and 5.0-8.3% (90.0% and 30.0% before).
-# With a question naming none of the documents' subjects and a word they never use declined,
-# the mammogram a narrow subject and "ultrasound" a test word (2026-12-01, same model): FAQ right
-# unchanged in every set; off-topic answered: set 3 2.5% (5.0%), the sealed off-topic set 8.3%
-# (10.0%), the sealed border set 1.7% (5.0%), the border dev set 5.7% (14.3%), the off-topic dev
-# set 7.5% (11.2%). The ceilings keep a retraining's noise of about 3 messages.
+# With a question naming none of the documents' subjects, pointing back to none, and a word
+# neither the assistant's training data, its red-flag rules nor common English use declined, the
+# mammogram a narrow subject and "ultrasound" a test word (2026-12-01): FAQ right unchanged in
+# every set; off-topic answered: set 2 9.8% (7.3%), set 3 2.5% (5.0%), the sealed off-topic set
+# 10.0% (10.0%), the sealed border set 1.7% (5.0%), the border dev set 7.1% (14.3%), the off-topic
+# dev set 8.8% (11.2%). The ceilings keep a retraining's noise of about 3 messages.
 SEALED_FLOORS = [
     (SEALED_FILES[0], 0.82, 0.1),
     (SEALED_FILES[1], 0.85, 0.15),

@@ -1,7 +1,8 @@
 """Whether a message is about something the two documents do not cover (data/scope.yml).
-Unless it names an anchor that keeps it in scope (the ductogram, prolactin, "the test") or asks
-about a reaction to the dye, it is out of scope when it names
-- a word of an `outside` class (another test, another treatment, a pet, a duct in a house);
+Unless it names an anchor that keeps it in scope (the ductogram, prolactin, "the test"), it is
+out of scope when it names
+- a word of an `outside` class (another test, another treatment, a pet, a duct in a house), but
+  another test named with a reaction to its dye is the ductogram's allergy question;
 - a subject the documents cover in one respect only, without that respect ("how long does an
   IVIG infusion take": the documents speak of IVIG only as a cause of leaking);
 - a test by its shape: a word naming what it looks at before "test", "scan" or "x-ray" ("a knee
@@ -14,7 +15,7 @@ about a reaction to the dye, it is out of scope when it names
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -145,9 +146,10 @@ class UnfamiliarWords:
     subjects: tuple[Phrase, ...]
     common_log_prob: float
     min_length: int
+    pointing: tuple[Phrase, ...] = ()  # "dizzy after it": about what was said before
 
     def found_in(self, words: Sequence[str], vocabulary: Vocabulary) -> list[str]:
-        if _names_any(self.subjects, words):
+        if _names_any(self.subjects, words) or _names_any(self.pointing, words):
             return []
         plain = [part for word in words for part in words_of(_CONTRACTION.sub("", word))]
         return vocabulary.unfamiliar(plain, self.min_length)
@@ -165,18 +167,29 @@ class Scope:
     narrow: dict[str, NarrowSubject] = field(default_factory=dict)  # class name -> subject
     test_shapes: OtherTestShapes | None = None
     unfamiliar: UnfamiliarWords | None = None
-    shared_respects: tuple[Phrase, ...] = ()  # a shared subject in these respects is ours
+    reaction_words: tuple[Phrase, ...] = ()  # another test named with these is ours
 
-    def vocabulary(self, texts: Sequence[str]) -> Vocabulary:
-        """The answers' and example questions' words, with common English and its contractions
-        written without an apostrophe ("isnt", "thats")."""
+    def vocabulary(self, texts: Iterable[str]) -> Vocabulary:
+        """The given words (the model's: its examples and answers), the red-flag rule book's
+        words (signs and symptoms are never unfamiliar), and common English with its
+        contractions written without an apostrophe ("isnt", "thats")."""
         from spacy.lang.en.tokenizer_exceptions import TOKENIZER_EXCEPTIONS
 
         from core.triage.language import common_words
+        from core.triage.rules import load_rulebook
 
+        rulebook = load_rulebook()
+        rule_words = [
+            str(phrase)
+            for phrases in [
+                *(sign.terms + sign.not_in for sign in rulebook.signs.values()),
+                *rulebook.word_classes.values(),
+            ]
+            for phrase in phrases
+        ]
         log_prob = self.unfamiliar.common_log_prob if self.unfamiliar else 0.0
         contractions = frozenset(key.lower() for key in TOKENIZER_EXCEPTIONS if key.isalpha())
-        return Vocabulary(texts, common_words(log_prob) | contractions)
+        return Vocabulary([*texts, *rule_words], common_words(log_prob) | contractions)
 
     def outside_class(self, text: str, vocabulary: Vocabulary | None = None) -> str | None:
         """The outside class the message is about, unless it names an anchor; else None. With
@@ -184,8 +197,12 @@ class Scope:
         words = tokens(text)
         if _names_any(self.anchors, words):
             return None
-        if _names_any(self.shared_subjects, words) and _names_any(self.shared_respects, words):
-            return None
+        found = self._outside_class(words, vocabulary)
+        if found == OTHER_TESTS and _names_any(self.reaction_words, words):
+            return None  # a reaction to another test's dye: the ductogram's allergy question
+        return found
+
+    def _outside_class(self, words: list[str], vocabulary: Vocabulary | None) -> str | None:
         for name, phrases in self.outside.items():
             if any(phrase.found_in(words, unless_negated=True) for phrase in phrases):
                 return name
@@ -281,8 +298,9 @@ def load_scope(path: Path = SCOPE_FILE) -> Scope:
             ),
             float(unfamiliar["common_log_prob"]),
             int(unfamiliar.get("min_length", 3)),
+            _phrases(unfamiliar.get("pointing")),
         )
         if unfamiliar
         else None,
-        _phrases((raw.get("shared_subject_respects") or {}).get("words")),
+        _phrases((raw.get("reaction_to_another_tests_dye") or {}).get("words")),
     )

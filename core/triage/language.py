@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,16 +77,36 @@ def deletes(word: str, depth: int) -> set[str]:
     return found
 
 
+class NearWords:
+    """Known words by their deletions (SymSpell): which of them are a few edits from a word.
+    A known word is reached within `depth(known)` edits."""
+
+    def __init__(self, words: Iterable[str], depth: Callable[[str], int]) -> None:
+        self.depth = depth
+        self.index: dict[str, set[str]] = {}
+        for word in words:
+            for deleted in deletes(word, depth(word)):
+                self.index.setdefault(deleted, set()).add(word)
+
+    def near(self, word: str, reach: int) -> list[tuple[int, str]]:
+        """(edits, known word), closest first, looking `reach` deletions deep from `word`."""
+        candidates: set[str] = set()
+        for deleted in deletes(word, reach):
+            candidates |= self.index.get(deleted, set())
+        return sorted(
+            (edit_distance(word, c), c)
+            for c in candidates
+            if edit_distance(word, c) <= self.depth(c)
+        )
+
+
 class SpellingFixer:
     """Corrects misspellings of the domain's own words only ("nippel", "dischrge", "brest"),
     SymSpell-style: one edit for short words, two for long ones."""
 
     def __init__(self, domain_words: Iterable[str]) -> None:
         self.words = {w for w in domain_words if len(w) >= MIN_CORRECTED_LENGTH and w.isalpha()}
-        self.index: dict[str, set[str]] = {}
-        for word in self.words:
-            for deleted in deletes(word, self._depth(word)):
-                self.index.setdefault(deleted, set()).add(word)
+        self.near_words = NearWords(self.words, self._depth)
         self.common = common_words()
 
     @staticmethod
@@ -99,14 +119,7 @@ class SpellingFixer:
             return word
         if word in self.words or word in self.common:
             return word
-        candidates: set[str] = set()
-        for deleted in deletes(word, 2 if len(word) >= 7 else 1):
-            candidates |= self.index.get(deleted, set())
-        best: list[tuple[int, str]] = sorted(
-            (edit_distance(word, c), c)
-            for c in candidates
-            if edit_distance(word, c) <= self._depth(c)
-        )
+        best = self.near_words.near(word, 2 if len(word) >= 7 else 1)
         return best[0][1] if best else word
 
 

@@ -39,6 +39,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from core.retrieval.decide import ANSWER_PREFIX, FALLBACK, FAQ, OUT_OF_SCOPE, READING_KEY, decide
 from core.retrieval.index import TopicIndex
 from core.retrieval.scope import load_scope
+from rasa_addons.nlu.spelling_tokenizer import domain_words
 from rasa_addons.nlu.stored_json import read_json, write_json
 
 INDEX_FILE = "faq_index.json"
@@ -57,6 +58,7 @@ class FaqRetrieval(GraphComponent):
         documents: Optional[List[Tuple[str, str]]] = None,
         titles: Optional[Dict[str, str]] = None,
         responses: Optional[Dict[str, List[Dict[str, Any]]]] = None,
+        vocabulary: Optional[List[str]] = None,
     ) -> None:
         self._model_storage = model_storage
         self._resource = resource
@@ -65,8 +67,8 @@ class FaqRetrieval(GraphComponent):
         self.responses = responses or {}
         self.index = TopicIndex(self.documents) if self.documents else None
         self.scope = load_scope()
-        # The answers' and examples' words: a message naming none of ours is about something else.
-        self.vocabulary = self.scope.vocabulary([text for _, text in self.documents])
+        # Every word the assistant was trained on: a message naming none of ours is elsewhere.
+        self.vocabulary = self.scope.vocabulary(vocabulary or [text for _, text in self.documents])
 
     @classmethod
     def create(
@@ -94,12 +96,31 @@ class FaqRetrieval(GraphComponent):
             topic: (variants[0].get("metadata") or {}).get("title", "")
             for topic, variants in responses.items()
         }
+        # Words of every example but the off-topic ones, and of every answer and reply.
+        vocabulary = domain_words(
+            [
+                message.get(TEXT) or ""
+                for message in training_data.intent_examples
+                if message.get(INTENT) != OUT_OF_SCOPE
+            ]
+            + [
+                variant.get("text") or ""
+                for variants in training_data.responses.values()
+                for variant in variants
+            ]
+        )
         write_json(
             self._model_storage,
             self._resource,
             INDEX_FILE,
-            {"documents": documents, "titles": titles, "responses": responses},
+            {
+                "documents": documents,
+                "titles": titles,
+                "responses": responses,
+                "vocabulary": vocabulary,
+            },
         )
+        self.vocabulary = self.scope.vocabulary(vocabulary)
         return self._resource
 
     @classmethod
@@ -114,7 +135,12 @@ class FaqRetrieval(GraphComponent):
         stored = read_json(model_storage, resource, INDEX_FILE, {})
         documents = [(topic, text) for topic, text in stored.get("documents", [])]
         return cls(
-            model_storage, resource, documents, stored.get("titles"), stored.get("responses")
+            model_storage,
+            resource,
+            documents,
+            stored.get("titles"),
+            stored.get("responses"),
+            stored.get("vocabulary"),
         )
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -210,6 +210,9 @@ def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is
         # ... and a reaction to the dye of any test is the ductogram's allergy question
         ("I came out in hives after the contrast for a CT scan. Will the dye be a problem?", None),
         ("I had a reaction to contrast at my MRI, is the dye safe for me", None),
+        ("I had anaphylaxis to a CT scan, can I have this", None),
+        # ... but not an animal's
+        ("my dog had a reaction to the dye at the vet", "animals"),
         # a possessive names its owner
         ("my cat's nipples look swollen", "animals"),
         # infusions and ports are in the documents as a cause of leaking and in the port's check only
@@ -236,6 +239,9 @@ def test_a_message_outside_the_documents_is_declined_even_when_the_classifier_is
         # an ultrasound of another part is another test; the breast's own is ours
         ("can i eat before my gallbladder ultrasound", "other_tests"),
         ("will there be a breast ultrasound too", None),
+        ("do i need an ultrasound scan first", None),
+        ("will they do an armpit ultrasound", None),
+        ("I was called back after my mammogram", None),
     ],
 )
 def test_scope(text, outside):
@@ -262,6 +268,12 @@ def faq_texts() -> list[str]:
         ("does getting the dye test hurt", None),
         ("how long does it take", None),
         ("can i bring somone with me", None),  # one letter from a known word
+        ("is there much pian", None),
+        # a message pointing back is about what was said before: the classifier decides
+        ("I feel dizzy and nauseous after it", None),
+        ("can risperidone cause this", None),
+        # signs and symptoms of the red-flag rule book are never unfamiliar
+        ("I'm itchy all over", None),
         # gibberish is unreadable, not off-topic: it is asked to rephrase
         ("asdkjh qwpoeiru zxmnv", None),
     ],
