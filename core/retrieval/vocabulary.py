@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from core.triage.language import NearWords, lemma
+if TYPE_CHECKING:
+    from core.triage.language import NearWords
 
 _WORD = re.compile(r"[a-z]+")
 # Shorter words are not checked for misspellings: "iud" is one letter from "aid".
@@ -23,9 +25,13 @@ def words_of(text: str) -> list[str]:
 
 class Vocabulary:
     def __init__(self, texts: Iterable[str], common: frozenset[str]) -> None:
+        # spaCy's lemmas, imported only here: the action server reads the scope without them.
+        from core.triage.language import NearWords, lemma
+
+        self._lemma = lemma
         own = {word for text in texts for word in words_of(text)}
         self.known = frozenset(own | {lemma(word) for word in own} | common)
-        self._near = NearWords(
+        self._near: NearWords = NearWords(
             (word for word in self.known if len(word) >= MIN_MISSPELT_LENGTH), lambda _word: 1
         )
         self._seen: dict[str, bool] = {}  # answers given, while there are not too many
@@ -36,7 +42,7 @@ class Vocabulary:
                 self._seen.clear()
             self._seen[word] = (
                 word in self.known
-                or lemma(word) in self.known
+                or self._lemma(word) in self.known
                 or (len(word) >= MIN_MISSPELT_LENGTH and bool(self._near.near(word, 1)))
             )
         return self._seen[word]

@@ -86,3 +86,17 @@ def test_importing_the_core_loads_no_server_library():
         [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_the_action_servers_core_imports_load_no_language_model_library():
+    """The action server reads the scope and the question parts (core.retrieval.decide); spaCy and
+    TensorFlow loaded there cost it about 400 MB (489 against 80 MB when they were imported)."""
+    script = (
+        "import sys\n"
+        "import core.retrieval.decide, core.retrieval.questions, core.retrieval.scope\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'tensorflow', 'thinc'}))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
