@@ -8,8 +8,9 @@ out of scope when it names
 - a test by its shape: a word naming what it looks at before "test", "scan" or "x-ray" ("a knee
   x-ray", "a cholesterol blood test"), or a word ending like a test's or an operation's name
   ("echocardiogram", "endoscopy"), with no sign the documents are about;
-- none of the documents' subjects, and a word that neither the documents nor common English use
-  ("does getting an IUD put in hurt"), when the model's vocabulary is given.
+- none of the documents' subjects, nothing it points back to ("after it"), and a word that
+  neither the assistant's training data, its red-flag rules nor common English use ("does
+  getting an IUD put in hurt"), when the model's vocabulary is given.
 """
 
 from __future__ import annotations
