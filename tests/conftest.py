@@ -23,6 +23,19 @@ from tools.servers import (
 
 RESULTS_DIR = PROJECT_ROOT / os.environ.get("RESULTS_DIR", "var/results")
 SCREENSHOT_DIR = RESULTS_DIR / "screenshots"
+# The modules that take minutes (a publication's training, server restarts, PostgreSQL) start
+# first: `make test` runs modules on parallel workers, and one started last would run alone.
+SLOW_MODULES = ("test_publishing.py", "test_faults.py", "test_scale.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow modules first; every module keeps its tests' order (some build on each other)."""
+
+    def slowness(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOW_MODULES.index(name) if name in SLOW_MODULES else len(SLOW_MODULES)
+
+    items.sort(key=slowness)
 
 
 @pytest.fixture(scope="session")

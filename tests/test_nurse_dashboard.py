@@ -342,6 +342,9 @@ def test_sign_in_form_sets_a_session_cookie(assistant, pilot_day):
         (NURSE_NAME, ""),
         ("", ""),
     ],
+    # Named, not shown: the passwords are random per process, and parallel workers must
+    # collect the same test ids.
+    ids=["wrong password", "another's password", "unknown name", "empty password", "both empty"],
 )
 def test_a_wrong_name_or_password_is_401_without_saying_which(assistant, name, password):
     session = requests.Session()
