@@ -14,6 +14,7 @@ from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from core.names import ANSWER_PREFIX, OWNER_SLOT, READING_KEY, RED_FLAGS_KEY
+from core.retrieval.decide import other_choice
 from core.sources import load_registry, with_citation
 from core.triage.clarify import answer_before_asking
 from core.triage.messages import red_flag_reply
@@ -26,6 +27,8 @@ DID_YOU_MEAN_RESPONSE = "utter_did_you_mean"
 ASK_SIGN_OWNER_RESPONSE = f"utter_ask_{OWNER_SLOT}"
 # Heads the second answer to a two-part question.
 ALSO_ASKED = "You also asked: {title}"
+# Leads to the button of the topic ranked next, under an answer the classifier was less sure of.
+OTHER_CHOICE = "If you meant something else, this may help:"
 
 
 class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -48,9 +51,8 @@ class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
             reply = red_flag_reply(red_flags, load_rulebook(), subject=red_flags.get("subject"))
             if reply:
                 return reply
-        reading = (tracker.latest_message.parse_data if tracker.latest_message else {}).get(
-            READING_KEY
-        ) or {}
+        parse = tracker.latest_message.parse_data if tracker.latest_message else {}
+        reading = parse.get(READING_KEY) or {}
         if utter_action == REPHRASE_RESPONSE and reading.get("suggestions"):
             return await self._did_you_mean(
                 reading["suggestions"], tracker, output_channel, **kwargs
@@ -58,7 +60,6 @@ class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         message = await self._cited(utter_action, tracker, output_channel, **kwargs)
         if message and utter_action == ASK_SIGN_OWNER_RESPONSE:
             # The question the message asked is answered first (core/triage/clarify.py).
-            parse = tracker.latest_message.parse_data if tracker.latest_message else {}
             first = answer_before_asking(parse) if parse else None
             answer = await self._cited(first, tracker, output_channel, **kwargs) if first else None
             if answer and answer.get("text"):
@@ -74,6 +75,14 @@ class CitingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
                     message["text"] += (
                         f"\n\n{ALSO_ASKED.format(title=self.title(topic))}\n{extra['text']}"
                     )
+            other = other_choice(parse)
+            title = self.title(other) if other else ""
+            if title:
+                # Its title as the payload: the assistant answers a title directly.
+                message["text"] += f"\n\n{OTHER_CHOICE}"
+                message["buttons"] = (message.get("buttons") or []) + [
+                    {"title": title, "payload": title}
+                ]
         return message
 
     async def _cited(

@@ -43,7 +43,16 @@ from playwright.sync_api import expect
 from core.content import all_response_variants, faq_titles
 from core.review.editor import published_topics
 
-QUESTION = "will I need time off work for a ductogram"
+# Wordings of the duration topic that a model may not understand yet. The patient asks the first
+# one the running model cannot answer (POST /model/parse: nothing stored), so that the test does
+# not hang on one training's luck: a retraining learned the wording this test once fixed.
+QUESTIONS = (
+    "will I need time off work for a ductogram",
+    "do I need to take the day off work for my ductogram",
+    "should I book the whole day off work for the milk duct x-ray",
+    "how much of my day will the galactogram take up",
+)
+UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
 TOPIC = "utter_faq/ductogram_duration"
 TOPIC_TEXT = all_response_variants()[TOPIC][0]["text"].strip()
 # Training, the gates and loading two servers: well under this on two cores.
@@ -65,6 +74,7 @@ class Clinic:
     second: RunningAssistant  # a second Rasa server on the same stores
     content: Path  # DATA_DIR: a git checkout
     models: Path
+    question: str = ""  # the patient's question: one of QUESTIONS the model cannot answer yet
 
     @property
     def token(self) -> str:
@@ -102,10 +112,10 @@ class Clinic:
         with closing(sqlite3.connect(self.first.review_db)) as db:
             return db.execute(sql, parameters).fetchall()
 
-    def answers(self, url: str, text: str = QUESTION) -> list[dict]:
+    def answers(self, url: str) -> list[dict]:
         reply = requests.post(
             f"{url}/webhooks/rest/webhook",
-            json={"sender": f"publishing-{uuid.uuid4().hex[:8]}", "message": text},
+            json={"sender": f"publishing-{uuid.uuid4().hex[:8]}", "message": self.question},
             timeout=60,
         )
         assert reply.status_code == 200, reply.text
@@ -150,9 +160,28 @@ def clinic(model_path, tmp_path_factory) -> Iterator[Clinic]:
     except Exception:
         second.stop()
         raise
-    yield Clinic(first, second, content, root / "models")
-    first.stop()
-    second.stop()
+    clinic = Clinic(first, second, content, root / "models")
+    try:
+        clinic.question = next(
+            (text for text in QUESTIONS if _intent(clinic, text) in UNANSWERED_INTENTS), ""
+        )
+        assert clinic.question, f"the model answers every one of {QUESTIONS}: add a wording"
+        yield clinic
+    finally:
+        first.stop()
+        second.stop()
+
+
+def _intent(clinic: Clinic, text: str) -> str:
+    """The intent the first Rasa server reads in `text`, after every component of ours."""
+    parse = requests.post(
+        f"{clinic.first.rasa_url}/model/parse",
+        params={"token": clinic.token},
+        json={"text": text},
+        timeout=60,
+    )
+    assert parse.status_code == 200, parse.text
+    return parse.json()["intent"]["name"]
 
 
 def open_publish_page(browser, clinic: Clinic, who: str):
@@ -248,7 +277,7 @@ def test_a_patients_question_reaches_the_inbox_and_a_nurse_cannot_publish_it_uns
     try:
         chat = ChatPage(patient.new_page())
         chat.page.goto(f"{clinic.first.web_url}/")
-        chat.ask(QUESTION)
+        chat.ask(clinic.question)
         assert not chat.last_reply().startswith(TOPIC_TEXT[:80]), chat.last_reply()
     finally:
         patient.close()
@@ -258,7 +287,7 @@ def test_a_patients_question_reaches_the_inbox_and_a_nurse_cannot_publish_it_uns
         page = nurse.new_page()
         sign_in_with_the_form(page, clinic.first, "nurse", "/nurse/inbox")
         page.goto(f"{clinic.first.web_url}/nurse/inbox")
-        group = page.locator("section.group", has_text=QUESTION)
+        group = page.locator("section.group", has_text=clinic.question)
         expect(group).to_have_count(1)
         group.get_by_label("Add as an example of").select_option(label=faq_titles()[TOPIC])
         group.get_by_role("button", name="Add example").click()
@@ -271,14 +300,14 @@ def test_a_patients_question_reaches_the_inbox_and_a_nurse_cannot_publish_it_uns
         assert forced.status == 409 and "Nothing is signed off" in forced.text()
     finally:
         nurse.close()
-    assert clinic.review_rows("SELECT status FROM proposals WHERE text = ?", QUESTION) == [
+    assert clinic.review_rows("SELECT status FROM proposals WHERE text = ?", clinic.question) == [
         ("draft",)
     ]
     assert clinic.review_rows("SELECT count(*) FROM publications") == [(1,)]
 
 
 def test_a_clinician_signs_off_and_publishes_and_both_servers_answer(browser, clinic: Clinic):
-    [(proposal,)] = clinic.review_rows("SELECT id FROM proposals WHERE text = ?", QUESTION)
+    [(proposal,)] = clinic.review_rows("SELECT id FROM proposals WHERE text = ?", clinic.question)
     model_before = clinic.loaded_models()
     context, page = open_publish_page(browser, clinic, "clinician")
     try:
@@ -287,7 +316,7 @@ def test_a_clinician_signs_off_and_publishes_and_both_servers_answer(browser, cl
         expect(page.locator("#saved")).to_have_text("Signed off.")
         page.goto(f"{clinic.first.web_url}/nurse/publish")
         expect(page.locator(".ready-item")).to_have_count(1)
-        expect(page.locator(".ready-item")).to_contain_text(QUESTION)
+        expect(page.locator(".ready-item")).to_contain_text(clinic.question)
         page.get_by_role("button", name="Publish 1 change").click()
         expect(page.locator("#running")).to_be_visible()
         # The dashboard stays usable while the model trains.
@@ -336,7 +365,7 @@ def test_a_clinician_signs_off_and_publishes_and_both_servers_answer(browser, cl
     try:
         chat = ChatPage(patient.new_page())
         chat.page.goto(f"{clinic.first.web_url}/")
-        chat.ask(QUESTION)
+        chat.ask(clinic.question)
         assert chat.last_reply().startswith(TOPIC_TEXT[:80]), chat.last_reply()
     finally:
         patient.close()
@@ -346,7 +375,8 @@ def test_a_clinician_signs_off_and_publishes_and_both_servers_answer(browser, cl
         == f"{CLINICIAN_NAME}|Publish 2: 1 signed-off change(s)"
     )
     assert any(
-        f"    - {QUESTION}\n" in path.read_text() for path in (clinic.content / "nlu").glob("*.yml")
+        f"    - {clinic.question}\n" in path.read_text()
+        for path in (clinic.content / "nlu").glob("*.yml")
     )
     assert clinic.git("status", "--porcelain") == ""
     assert (clinic.models / loaded[0]).exists(), "make run finds the published model"
@@ -370,10 +400,11 @@ def test_one_click_rolls_back_the_content_and_the_model(browser, clinic: Clinic)
     for url in clinic.rasa_urls:
         assert not answered_with_the_topic(clinic.answers(url))
     assert not any(
-        f"    - {QUESTION}\n" in path.read_text() for path in (clinic.content / "nlu").glob("*.yml")
+        f"    - {clinic.question}\n" in path.read_text()
+        for path in (clinic.content / "nlu").glob("*.yml")
     )
     assert clinic.git("log", "-1", "--format=%s") == "Roll back publication 2"
     assert clinic.git("status", "--porcelain") == ""
-    assert clinic.review_rows("SELECT status FROM proposals WHERE text = ?", QUESTION) == [
+    assert clinic.review_rows("SELECT status FROM proposals WHERE text = ?", clinic.question) == [
         ("rolled_back",)
     ]

@@ -33,6 +33,7 @@ from core.names import (
     RED_FLAG_INTENT,
     RED_FLAGS_KEY,
 )
+from core.retrieval.decide import other_choice
 from core.triage.clarify import answer_before_asking
 
 TWO_PART_FILE = PROJECT_ROOT / "tests" / "data" / "faq_two_part.yml"
@@ -106,6 +107,7 @@ class Prediction:
     suggestions: list[str] = field(default_factory=list)  # "faq/<topic>" offered as "Did you mean"
     after_asking: str = ""  # what a clarifying question, asked first, leads to
     asked_with_answer: bool = False  # the clarifying question came with the answer
+    other: str = ""  # "faq/<topic>" offered as one button beside a less sure answer
 
     @property
     def rephrase(self) -> bool:
@@ -213,10 +215,13 @@ def parses(model: str, texts: list[str]) -> list[dict[str, Any]]:
 def predict(model: str, examples: list[tuple[str, str]] | None = None) -> list[Prediction]:
     examples = examples or load_holdout()
     readings = parses(model, [text for text, _ in examples])
-    return [
-        Prediction(text, expected, *final_answer(parse))
-        for (text, expected), parse in zip(examples, readings, strict=True)
-    ]
+    predictions = []
+    for (text, expected), parse in zip(examples, readings, strict=True):
+        prediction = Prediction(text, expected, *final_answer(parse))
+        other = other_choice(parse) if prediction.intent == FAQ else None
+        prediction.other = f"{FAQ}/{other}" if other else ""
+        predictions.append(prediction)
+    return predictions
 
 
 def rates(predictions: list[Prediction]) -> dict[str, str]:
@@ -241,6 +246,13 @@ def rates(predictions: list[Prediction]) -> dict[str, str]:
         ),
         "FAQ asked 'whose sign?' first, then right answer": share(
             sum(p.intent == CLARIFY_INTENT and p.after_asking == p.expected for p in faq), len(faq)
+        ),
+        "FAQ wrong answer, the right topic offered beside it": share(
+            sum(p.intent == FAQ and not p.answer_correct and p.other == p.expected for p in faq),
+            len(faq),
+        ),
+        "FAQ right answer, another topic offered beside it": share(
+            sum(p.answer_correct and bool(p.other) for p in faq), len(faq)
         ),
         "FAQ bare 'please rephrase'": share(sum(p.rephrase for p in faq), len(faq)),
         "FAQ wrong answer given": share(

@@ -13,7 +13,12 @@ from rasa.shared.importers.importer import TrainingDataImporter
 
 from core.content import DOMAIN_FILE, NLU_DIR, faq_responses
 from core.retrieval.decide import READING_KEY
-from rasa_addons.nlg import ALSO_ASKED, DID_YOU_MEAN_RESPONSE, CitingNaturalLanguageGenerator
+from rasa_addons.nlg import (
+    ALSO_ASKED,
+    DID_YOU_MEAN_RESPONSE,
+    OTHER_CHOICE,
+    CitingNaturalLanguageGenerator,
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +133,42 @@ def test_a_question_that_names_a_sign_gets_its_answer_with_the_clarifying_questi
 def test_the_clarifying_question_comes_alone_otherwise(nlg, text, level, original):
     message = _ask(nlg, text, _clarify_parse(level, original))
     assert message["text"] == nlg.responses["utter_ask_sign_owner"][0]["text"]
+
+
+# --- a less sure answer, with the topic ranked next as a button -------------------------------
+
+
+def test_a_less_sure_answer_offers_the_next_topic_by_its_title(nlg):
+    parse = {
+        READING_KEY: {"answers": ["ductogram_steps"], "suggestions": [], "how": "classifier"},
+        "response_selector": {
+            "faq": {
+                "ranking": [
+                    {"intent_response_key": "faq/ductogram_steps", "confidence": 0.35},
+                    {
+                        "intent_response_key": "faq/ductogram_getting_ready_in_room",
+                        "confidence": 0.3,
+                    },
+                ]
+            }
+        },
+    }
+    tracker = DialogueStateTracker.from_events("nlg-test", [])
+    tracker.update(
+        UserUttered("how does it start", {"name": "faq", "confidence": 0.9}, parse_data=parse)
+    )
+    message = asyncio.run(nlg.generate("utter_faq/ductogram_steps", tracker, "rest"))
+    answer = faq_responses()["utter_faq/ductogram_steps"]["text"].strip()
+    title = faq_responses()["utter_faq/ductogram_getting_ready_in_room"]["metadata"]["title"]
+    assert message["text"].startswith(answer) and "\nSource: " in message["text"]
+    assert message["text"].endswith("\n\n" + OTHER_CHOICE)
+    assert message["buttons"] == [{"title": title, "payload": title}]
+
+
+def test_a_sure_answer_comes_alone(nlg):
+    message = _generate(
+        nlg,
+        "utter_faq/ductogram_duration",
+        {"answers": ["ductogram_duration"], "how": "classifier"},
+    )
+    assert OTHER_CHOICE not in message["text"] and not message.get("buttons")

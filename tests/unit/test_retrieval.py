@@ -13,9 +13,13 @@ from core.retrieval.decide import (
     FALLBACK,
     FAQ,
     MAX_ANSWERS,
+    OTHER_CHOICE_AT_LEAST,
+    OTHER_CHOICE_BELOW,
+    READING_KEY,
     SECOND_AGREE_SCORE,
     SECOND_SCORE,
     decide,
+    other_choice,
 )
 from core.retrieval.index import TopicIndex
 from core.retrieval.questions import focus, questions, with_subjects
@@ -327,3 +331,54 @@ def test_every_scope_rule_has_a_reason_and_a_reference():
     raw = yaml.safe_load(SCOPE_FILE.read_text(encoding="utf-8"))
     rules = [*raw["outside"].values(), *raw["narrow_subjects"].values(), raw["test_shapes"]]
     assert all(rule["reason"].strip() and rule["reference"].strip() for rule in rules)
+
+
+def _answered(confidences: list[tuple[str, float]], how: str = "classifier", answers=None) -> dict:
+    return {
+        READING_KEY: {"answers": answers or [confidences[0][0]], "suggestions": [], "how": how},
+        "response_selector": {
+            "faq": {
+                "ranking": [
+                    {"intent_response_key": f"faq/{topic}", "confidence": confidence}
+                    for topic, confidence in confidences
+                ]
+            }
+        },
+    }
+
+
+def test_a_less_sure_answer_offers_the_topic_ranked_next():
+    ranking = [
+        ("ductogram_steps", OTHER_CHOICE_BELOW - 0.2),
+        ("ductogram_getting_ready_in_room", 0.3),
+    ]
+    assert other_choice(_answered(ranking)) == "ductogram_getting_ready_in_room"
+
+
+@pytest.mark.parametrize(
+    "ranking, how, answers",
+    [
+        # sure of its answer
+        ([("ductogram_steps", OTHER_CHOICE_BELOW), ("ductogram_pain", 0.3)], "classifier", None),
+        # the next topic is too unlikely to be worth a button
+        (
+            [("ductogram_steps", 0.4), ("ductogram_pain", OTHER_CHOICE_AT_LEAST - 0.01)],
+            "classifier",
+            None,
+        ),
+        # retrieval chose the answer: the classifier's ranking is not about it
+        ([("ductogram_steps", 0.3), ("ductogram_pain", 0.3)], "retrieval", None),
+        # a two-part question already gets two answers
+        (
+            [("ductogram_steps", 0.3), ("ductogram_pain", 0.3)],
+            "classifier",
+            ["ductogram_steps", "ductogram_cost"],
+        ),
+        # the answer given is not the classifier's first topic
+        ([("ductogram_steps", 0.3), ("ductogram_pain", 0.3)], "classifier", ["ductogram_cost"]),
+        # nothing ranked next
+        ([("ductogram_steps", 0.3)], "classifier", None),
+    ],
+)
+def test_no_other_choice_otherwise(ranking, how, answers):
+    assert other_choice(_answered(ranking, how, answers)) is None
