@@ -41,6 +41,7 @@ from pages import ChatPage, sign_in_with_the_form, signed_in
 from playwright.sync_api import expect
 
 from core.content import all_response_variants, faq_titles
+from core.names import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT
 from core.review.editor import published_topics
 
 # Wordings of the duration topic that a model may not understand yet. The patient asks the first
@@ -52,7 +53,7 @@ QUESTIONS = (
     "should I book the whole day off work for the milk duct x-ray",
     "how much of my day will the galactogram take up",
 )
-UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
+UNANSWERED_INTENTS = (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT)
 TOPIC = "utter_faq/ductogram_duration"
 TOPIC_TEXT = all_response_variants()[TOPIC][0]["text"].strip()
 # Training, the gates and loading two servers: well under this on two cores.
@@ -89,6 +90,18 @@ class Clinic:
     @property
     def rasa_urls(self) -> list[str]:
         return [self.first.rasa_url, self.second.rasa_url]
+
+    def intent_of(self, text: str) -> str:
+        """The intent the first Rasa server reads in `text`, after every component of ours
+        (POST /model/parse, with the API's token: nothing is stored)."""
+        parse = requests.post(
+            f"{self.first.rasa_url}/model/parse",
+            params={"token": self.token},
+            json={"text": text},
+            timeout=60,
+        )
+        assert parse.status_code == 200, parse.text
+        return parse.json()["intent"]["name"]
 
     def loaded_models(self) -> list[str]:
         """The model file each Rasa server has loaded (GET /status, with the API's token)."""
@@ -163,25 +176,13 @@ def clinic(model_path, tmp_path_factory) -> Iterator[Clinic]:
     clinic = Clinic(first, second, content, root / "models")
     try:
         clinic.question = next(
-            (text for text in QUESTIONS if _intent(clinic, text) in UNANSWERED_INTENTS), ""
+            (text for text in QUESTIONS if clinic.intent_of(text) in UNANSWERED_INTENTS), ""
         )
         assert clinic.question, f"the model answers every one of {QUESTIONS}: add a wording"
         yield clinic
     finally:
         first.stop()
         second.stop()
-
-
-def _intent(clinic: Clinic, text: str) -> str:
-    """The intent the first Rasa server reads in `text`, after every component of ours."""
-    parse = requests.post(
-        f"{clinic.first.rasa_url}/model/parse",
-        params={"token": clinic.token},
-        json={"text": text},
-        timeout=60,
-    )
-    assert parse.status_code == 200, parse.text
-    return parse.json()["intent"]["name"]
 
 
 def open_publish_page(browser, clinic: Clinic, who: str):
