@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -76,11 +78,67 @@ def start_assistant(model: str, workdir: Path, **env_overrides: str) -> RunningA
         pytest.fail(str(error))
 
 
+class ClinicSiteElsewhere:
+    """A clinic's own page on another origin, with docs/widget.md's snippet pasted in once the
+    assistant is up. "localhost", not 127.0.0.1: a different origin from the assistant's servers."""
+
+    def __init__(self) -> None:
+        self.snippet = ""
+        site = self
+
+        class ClinicPage(BaseHTTPRequestHandler):
+            def do_GET(self):
+                page = (
+                    "<!doctype html><html lang='en'><head><title>Hillside Clinic</title></head>"
+                    f"<body><h1>Hillside</h1>{site.snippet}</body></html>"
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(page.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), ClinicPage)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://localhost:{self.server.server_port}/"
+        self.origin = self.url.rstrip("/")
+
+    def paste_snippet(self, assistant: RunningAssistant) -> None:
+        self.snippet = (
+            f'<script src="{assistant.web_url}/assistant-widget.js" data-rasa-url="{assistant.rasa_url}" '
+            'data-clinic-name="Hillside Clinic" data-clinic-phone="+44 20 7946 0000" '
+            'data-clinic-hours="Weekdays 9 to 5" data-emergency-number="999"></script>'
+        )
+
+
+@pytest.fixture(scope="session")
+def clinic_site_elsewhere() -> Iterator[ClinicSiteElsewhere]:
+    site = ClinicSiteElsewhere()
+    yield site
+    site.server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def shared_assistant(
-    model_path: str, tmp_path_factory: pytest.TempPathFactory
+    model_path: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    clinic_site_elsewhere: ClinicSiteElsewhere,
 ) -> Iterator[RunningAssistant]:
-    running = start_assistant(model_path, tmp_path_factory.mktemp("shared-assistant"))
+    """The servers the `shares_servers` modules share, with CORS open to their own page and to a
+    clinic's page on another origin (tests/test_web_page.py pastes the widget there)."""
+    web_port = free_port()
+    running = start_assistant(
+        model_path,
+        tmp_path_factory.mktemp("shared-assistant"),
+        WEB_PORT=str(web_port),
+        CORS_ORIGINS=(
+            f"http://127.0.0.1:{web_port} http://localhost:{web_port} "
+            f"{clinic_site_elsewhere.origin}"
+        ),
+    )
+    clinic_site_elsewhere.paste_snippet(running)
     yield running
     running.stop()
 

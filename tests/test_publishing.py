@@ -43,6 +43,7 @@ from playwright.sync_api import expect
 from core.content import all_response_variants, faq_titles
 from core.names import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT
 from core.review.editor import published_topics
+from tools.holdout import parses
 
 # Wordings of the duration topic that a model may not understand yet. The patient asks the first
 # one the running model cannot answer (POST /model/parse: nothing stored), so that the test does
@@ -94,14 +95,8 @@ class Clinic:
     def intent_of(self, text: str) -> str:
         """The intent the first Rasa server reads in `text`, after every component of ours
         (POST /model/parse, with the API's token: nothing is stored)."""
-        parse = requests.post(
-            f"{self.first.rasa_url}/model/parse",
-            params={"token": self.token},
-            json={"text": text},
-            timeout=60,
-        )
-        assert parse.status_code == 200, parse.text
-        return parse.json()["intent"]["name"]
+        [reading] = parses(self.first.model_server, [text])
+        return reading["intent"]["name"]
 
     def loaded_models(self) -> list[str]:
         """The model file each Rasa server has loaded (GET /status, with the API's token)."""

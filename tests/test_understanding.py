@@ -69,9 +69,19 @@ def _share(predicate, predictions) -> float:
     return sum(map(predicate, predictions)) / max(len(predictions), 1)
 
 
+# The shared servers' model, read over Rasa's HTTP API (POST /model/parse stores nothing): the model
+# the patients talk to, and no second load of it in the test process.
+pytestmark = pytest.mark.shares_servers
+
+
 @pytest.fixture(scope="module")
-def held_out(model_path):
-    return predict(model_path)
+def model(assistant) -> str:
+    return assistant.model_server
+
+
+@pytest.fixture(scope="module")
+def held_out(model):
+    return predict(model)
 
 
 def test_held_out_questions_get_the_right_answer(held_out):
@@ -106,7 +116,7 @@ def test_off_topic_questions_get_the_honest_decline(held_out):
     )
 
 
-def test_off_topic_and_gibberish_never_get_a_faq_answer(model_path):
+def test_off_topic_and_gibberish_never_get_a_faq_answer(model):
     off_topic = [
         "what's the best pizza topping",
         "xkcd qwerty zzzz",
@@ -115,13 +125,13 @@ def test_off_topic_and_gibberish_never_get_a_faq_answer(model_path):
         "my dog has a lump on her belly",
         "which pill stops my nipple leaking",
     ]
-    predictions = predict(model_path, [(text, OUT_OF_SCOPE) for text in off_topic])
+    predictions = predict(model, [(text, OUT_OF_SCOPE) for text in off_topic])
     assert not [p for p in predictions if p.answer.startswith("faq/")], report(predictions)
 
 
-def test_two_part_questions_get_both_answers(model_path):
+def test_two_part_questions_get_both_answers(model):
     items = load_multi(TWO_PART_FILE)
-    predictions = predict(model_path, [(text, expected[0]) for text, expected in items])
+    predictions = predict(model, [(text, expected[0]) for text, expected in items])
     both = [
         set(expected) <= set(p.answers)
         for p, (_, expected) in zip(predictions, items, strict=False)
@@ -133,10 +143,10 @@ def test_two_part_questions_get_both_answers(model_path):
 @pytest.mark.parametrize(
     "path, min_right, max_off_topic_answered", SEALED_FLOORS, ids=lambda v: getattr(v, "name", v)
 )
-def test_sealed_questions(model_path, path, min_right, max_off_topic_answered):
+def test_sealed_questions(model, path, min_right, max_off_topic_answered):
     """Counts only: a failure names no message, so nobody tunes on the sealed set."""
     single = [(text, expected[0]) for text, expected in load_multi(path) if len(expected) == 1]
-    predictions = predict(model_path, single)
+    predictions = predict(model, single)
     faq = [p for p in predictions if p.expected.startswith(FAQ + "/")]
     off_topic = [p for p in predictions if p.expected == OUT_OF_SCOPE]
     right = _share(lambda p: p.answer_correct, faq)
@@ -150,9 +160,7 @@ def test_sealed_questions(model_path, path, min_right, max_off_topic_answered):
 NEAR_MISSES = PROJECT_ROOT / "tests" / "data" / "patient_request_near_misses.yml"
 
 
-def test_only_a_real_request_opens_the_call_back_form_or_the_delete_confirmation(
-    model_path, held_out
-):
+def test_only_a_real_request_opens_the_call_back_form_or_the_delete_confirmation(model, held_out):
     """A call back or deleting the conversation is asked for in the patient's own words
     (held-out, written blind), and questions that merely share their words (when the results
     are phoned, the clinic's number, the dye being cleared) do neither."""
@@ -161,15 +169,15 @@ def test_only_a_real_request_opens_the_call_back_form_or_the_delete_confirmation
     right = [p for p in asked if p.intent == p.expected or p.escalated]
     assert len(right) / len(asked) >= 0.9, report(asked)
     near = yaml.safe_load(NEAR_MISSES.read_text(encoding="utf-8"))["near_misses"]
-    predictions = predict(model_path, [(item["text"], item["label"]) for item in near])
+    predictions = predict(model, [(item["text"], item["label"]) for item in near])
     opened = [p for p in predictions if p.intent in REQUEST_INTENTS]
     assert not opened, report(opened)
 
 
 @pytest.mark.parametrize("path", list(MIN_REQUESTS_REACHED), ids=lambda path: path.name)
-def test_requests_in_new_words_reach_the_form_or_the_confirmation(model_path, path):
+def test_requests_in_new_words_reach_the_form_or_the_confirmation(model, path):
     """Counts only (the sealed set's messages are never shown)."""
-    counts = request_counts(model_path, path)
+    counts = request_counts(model, path)
     reached, asked = counts["requests reached"]
     opened, look_alikes = counts["look-alikes opened"]
     assert reached / asked >= MIN_REQUESTS_REACHED[path], f"reached {reached}/{asked}"

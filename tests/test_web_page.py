@@ -6,26 +6,21 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from conftest import (
-    RESULTS_DIR,
-    SCREENSHOT_DIR,
-    RunningAssistant,
-    free_port,
-    start_assistant,
-)
+from conftest import RESULTS_DIR, SCREENSHOT_DIR, RunningAssistant
 from pages import DESKTOP, PHONE, SYMPTOM_CHECK_ANSWERS, ChatPage, axe_violations, chat_opener
 from playwright.sync_api import expect
 
 from core.content import all_response_variants
 from core.replies import NO_REPLY_TEXT, unavailable_text
 from core.settings import clinic
+
+# The shared servers: their CORS is open to the clinic site elsewhere (tests/conftest.py).
+pytestmark = pytest.mark.shares_servers
 
 # The deepest focused element, through the widget's and deep-chat's shadow roots.
 FOCUSED = """() => {
@@ -346,63 +341,6 @@ def test_nothing_is_fetched_from_anyone_but_the_clinic_servers(open_chat, assist
     chat = open_chat()
     chat.ask("What is a ductogram?")
     assert chat.hosts == {f"127.0.0.1:{assistant.web_port}", f"127.0.0.1:{assistant.rasa_port}"}
-
-
-class ClinicSiteElsewhere:
-    """A clinic's own page on another origin, with docs/widget.md's snippet pasted in once the
-    assistant is up. "localhost", not 127.0.0.1: a different origin from the assistant's servers."""
-
-    def __init__(self) -> None:
-        self.snippet = ""
-        site = self
-
-        class ClinicPage(BaseHTTPRequestHandler):
-            def do_GET(self):
-                page = (
-                    "<!doctype html><html lang='en'><head><title>Hillside Clinic</title></head>"
-                    f"<body><h1>Hillside</h1>{site.snippet}</body></html>"
-                )
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.end_headers()
-                self.wfile.write(page.encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), ClinicPage)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://localhost:{self.server.server_port}/"
-        self.origin = self.url.rstrip("/")
-
-    def paste_snippet(self, assistant: RunningAssistant) -> None:
-        self.snippet = (
-            f'<script src="{assistant.web_url}/assistant-widget.js" data-rasa-url="{assistant.rasa_url}" '
-            'data-clinic-name="Hillside Clinic" data-clinic-phone="+44 20 7946 0000" '
-            'data-clinic-hours="Weekdays 9 to 5" data-emergency-number="999"></script>'
-        )
-
-
-@pytest.fixture(scope="module")
-def clinic_site_elsewhere() -> Iterator[ClinicSiteElsewhere]:
-    site = ClinicSiteElsewhere()
-    yield site
-    site.server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def assistant(model_path, tmp_path_factory, clinic_site_elsewhere) -> Iterator[RunningAssistant]:
-    """The servers, with CORS open to the demo page and to the clinic site elsewhere only."""
-    web_port = free_port()
-    running = start_assistant(
-        model_path,
-        tmp_path_factory.mktemp("web-page"),
-        WEB_PORT=str(web_port),
-        CORS_ORIGINS=f"http://127.0.0.1:{web_port} {clinic_site_elsewhere.origin}",
-    )
-    clinic_site_elsewhere.paste_snippet(running)
-    yield running
-    running.stop()
 
 
 def test_the_single_script_tag_works_on_a_clinic_site_elsewhere(browser, clinic_site_elsewhere):

@@ -10,6 +10,7 @@ given first is the expected one. A "Did you mean" offer is not a right answer; i
 apart, with how often the right topic was among the buttons.
 
     python -m tools.holdout --model models/assistant-<hash>.tar.gz
+    python -m tools.holdout --model "http://localhost:5005?token=$RASA_API_TOKEN"  # a running server
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from core.content import HOLDOUT_FILE, PROJECT_ROOT
 from core.names import (
@@ -202,8 +204,28 @@ def _agent(model: str) -> Any:
     return _event_loop().run_until_complete(load_agent(model_path=model))
 
 
+def _parses_over_http(server: str, texts: list[str]) -> list[dict[str, Any]]:
+    import requests
+
+    url = urlsplit(server)
+    endpoint = url._replace(path=url.path.rstrip("/") + "/model/parse", query="").geturl()
+    readings = []
+    with requests.Session() as session:
+        for text in texts:
+            reply = session.post(
+                endpoint, params=parse_qsl(url.query), json={"text": text}, timeout=60
+            )
+            reply.raise_for_status()
+            readings.append(reply.json())
+    return readings
+
+
 def parses(model: str, texts: list[str]) -> list[dict[str, Any]]:
-    """The model's reading of each text (Rasa's parse), loading the model once per process."""
+    """The model's reading of each text (Rasa's parse): a model file, loaded once per process, or
+    the model a running Rasa server has loaded (http://host:port?token=API_TOKEN), read over its
+    HTTP API, which stores nothing."""
+    if model.startswith(("http://", "https://")):
+        return _parses_over_http(model, texts)
     agent = _agent(model)
 
     async def parse_all() -> list[dict[str, Any]]:

@@ -58,6 +58,11 @@ class RunningAssistant:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     @property
+    def model_server(self) -> str:
+        """Its Rasa server, as tools.holdout reads a model: the URL with the API token."""
+        return f"{self.rasa_url}?token={self.api_token}"
+
+    @property
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 

@@ -6,7 +6,7 @@
 3. A model is trained from it in the background, in Rasa's environment; the page shows the
    step, the training's progress and the time. When only existing topics changed, the live
    model is fine-tuned on the whole staged content with a share of the epochs
-   (PUBLISH_FINETUNE_FRACTION), about 3 minutes instead of 8; if Rasa refuses, a full training
+   (PUBLISH_FINETUNE_FRACTION), about 3 minutes instead of 5; if Rasa refuses, a full training
    follows. The gates below judge either model the same way.
 4. Gates on the new model: the held-out questions' floors, every red-flag phrasing escalated
    and few look-alikes (tools/publish_gates.py, the floors the tests use), and the conversation
