@@ -9,10 +9,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologises_on_error
-from core.names import FAQ_INTENT, RED_FLAGS_KEY, SUBJECT_SLOT
-from core.names import OUT_OF_SCOPE_INTENT as OUT_OF_SCOPE
-from core.retrieval.decide import selected_answer
-from core.retrieval.questions import asks_a_question
+from core.names import RED_FLAGS_KEY, REPHRASE_RESPONSE, SUBJECT_SLOT
+from core.retrieval.decide import ANSWER_IT, DECLINE_IT, OFFER_TOPICS, question_also_asked
 from core.triage.messages import escalation_reply
 from core.triage.rules import load_rulebook
 
@@ -43,22 +41,25 @@ def answer_question_also_asked(
     dispatcher: CollectingDispatcher,
     parse: Mapping[str, Any],
     buttons: list[dict[str, Any]] | None = None,
+    offer_topics: bool = True,
 ) -> bool:
-    """Answers the FAQ question a message asked besides what it reported (the detector keeps
-    the model's own reading in red_flags.original_intent), with `buttons` under it. True when
-    it answered."""
-    red_flags = parse.get(RED_FLAGS_KEY) or {}
-    answer = selected_answer(parse)
-    if not asks_a_question(parse.get("text")):
+    """Replies to the question a message asked besides what it reported
+    (core.retrieval.decide.question_also_asked), with `buttons` under the reply; with
+    offer_topics false, only an answer or the decline. True when it replied."""
+    found = question_also_asked(parse)
+    if found is None or (found[0] == OFFER_TOPICS and not offer_topics):
         return False
-    if red_flags.get("original_intent") == FAQ_INTENT and answer:
-        dispatcher.utter_message(response=answer, buttons=buttons or [])
-        return True
-    if red_flags.get("original_intent") == OUT_OF_SCOPE:
+    how, answers = found
+    if how == ANSWER_IT:
+        dispatcher.utter_message(response=answers[0], buttons=buttons or [])
+    elif how == DECLINE_IT:
         # "Which pill stops my nipple leaking?": the honest decline, never a near-miss answer.
         dispatcher.utter_message(response="utter_out_of_scope", buttons=buttons or [])
-        return True
-    return False
+    else:
+        # The Rasa server's response generator turns this into "Did you mean ...?" with the
+        # closest topics as buttons (rasa_addons/nlg.py); `buttons` come after them.
+        dispatcher.utter_message(response=REPHRASE_RESPONSE, buttons=buttons or [])
+    return True
 
 
 class ActionAnswerAfterRedFlag(Action):
@@ -69,7 +70,9 @@ class ActionAnswerAfterRedFlag(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        answer_question_also_asked(dispatcher, tracker.latest_message or {})
+        # Under an escalation, an answer or the decline only: a choice of topics would compete
+        # with what she must do now.
+        answer_question_also_asked(dispatcher, tracker.latest_message or {}, offer_topics=False)
         return []
 
 

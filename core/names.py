@@ -23,6 +23,8 @@ FULL_TEXT_METADATA_KEY = "full_text"
 
 # Responses
 ANSWER_PREFIX = "utter_faq/"  # an answer's response name is ANSWER_PREFIX + topic
+# "Please rephrase", or "Did you mean ...?" when topics come close (rasa_addons/nlg.py)
+REPHRASE_RESPONSE = "utter_ask_rephrase"
 
 # Slots
 SUBJECT_SLOT = "sign_subject"  # {"relation", "pronoun"} of the person a carer writes about

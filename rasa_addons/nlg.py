@@ -13,7 +13,7 @@ from typing import Any
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from core.names import ANSWER_PREFIX, OWNER_SLOT, READING_KEY, RED_FLAGS_KEY
+from core.names import ANSWER_PREFIX, OWNER_SLOT, READING_KEY, RED_FLAGS_KEY, REPHRASE_RESPONSE
 from core.retrieval.decide import other_choice
 from core.sources import load_registry, with_citation
 from core.triage.clarify import answer_before_asking
@@ -21,7 +21,6 @@ from core.triage.messages import red_flag_reply
 from core.triage.rules import load_rulebook
 
 RED_FLAG_RESPONSE = "utter_red_flag"
-REPHRASE_RESPONSE = "utter_ask_rephrase"
 DID_YOU_MEAN_RESPONSE = "utter_did_you_mean"
 # The form's question for its one slot (domain.yml): whose sign, and is it happening now?
 ASK_SIGN_OWNER_RESPONSE = f"utter_ask_{OWNER_SLOT}"

@@ -6,12 +6,24 @@ import re
 import pytest
 from conftest import RunningAssistant, click, triage_of
 
+from core.names import CHECK_INTENT
+from core.retrieval.decide import OFFER_TOPICS, question_also_asked
+from tools.holdout import parses
+
 # Its tests only talk to the servers, each in its own conversation: the servers are shared.
 pytestmark = pytest.mark.shares_servers
 
 QUESTION = "Is this happening to you, or to the person you are asking for, right now?"
 UNSURE_BLOODY = "i had bloody discharge, should i be worried?"  # past or present? unclear
 VAGUE = "is this something i should worry about"
+# Reports whose question the model cannot place on one topic. The test takes the first one the
+# running model reads that way (POST /model/parse stores nothing): a retraining may place one.
+UNCLEAR_REPORTS = (
+    "My nipples leak a bit whenever I'm on my drip - what could be going on?",
+    "my boobs have been leaking since i started my monthly infusions, whats the deal with that",
+    "I get wet patches on my bra every time they run my drip, any idea why?",
+    "my nipple keeps leaking clear stuff, what is going on?",
+)
 
 
 def asked(assistant: RunningAssistant, sender: str, text: str):
@@ -99,6 +111,27 @@ def test_a_report_that_asks_a_question_gets_the_answer_with_the_check_offered(
     assert [b["title"] for b in answer["buttons"]] == ["Check my symptoms"]
     reply = assistant.send(sender, click([answer], "Check my symptoms"))
     assert "one at a time" in reply[0]["text"] and reply[-1]["text"] == "What colour is the fluid?"
+
+
+def test_a_report_with_an_unclear_question_gets_the_closest_topics_with_the_check_offered(
+    assistant: RunningAssistant,
+):
+    readings = parses(assistant.model_server, list(UNCLEAR_REPORTS))
+    unclear = [
+        text
+        for text, reading in zip(UNCLEAR_REPORTS, readings, strict=True)
+        if reading["intent"]["name"] == CHECK_INTENT
+        and (question_also_asked(reading) or ("",))[0] == OFFER_TOPICS
+    ]
+    assert unclear, f"no report is read with an unclear question any more: {readings}"
+    sender = "report-unclear"
+    [offer] = assistant.send(sender, unclear[0])
+    assert offer["text"].startswith("I'm not quite sure what you are asking"), offer
+    titles = [b["title"] for b in offer["buttons"]]
+    assert len(titles) >= 2 and titles[-1] == "Check my symptoms", titles
+    assert triage_of([offer]) is None
+    [answer] = assistant.send(sender, click([offer], titles[0]))
+    assert "Source: " in answer["text"], answer
 
 
 def test_a_carers_check_ends_speaking_of_the_person(assistant: RunningAssistant):

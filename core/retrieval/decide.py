@@ -18,9 +18,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.names import ANSWER_PREFIX, FALLBACK_INTENT, FAQ_INTENT, OUT_OF_SCOPE_INTENT, READING_KEY  # noqa: F401
+from core.names import (  # noqa: F401
+    ANSWER_PREFIX,
+    FALLBACK_INTENT,
+    FAQ_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    READING_KEY,
+    RED_FLAGS_KEY,
+)
 from core.retrieval.index import Ranking
-from core.retrieval.questions import focus, questions, with_subjects
+from core.retrieval.questions import asks_a_question, focus, questions, with_subjects
 
 FAQ = FAQ_INTENT
 FALLBACK = FALLBACK_INTENT
@@ -81,6 +88,30 @@ def other_choice(parse: Mapping[str, Any]) -> str | None:
     ):
         return None
     return str(second.get("intent_response_key") or "").partition("/")[2] or None
+
+
+# What a message that reports a sign, or raises a red flag, gets for the question it also asked.
+ANSWER_IT, DECLINE_IT, OFFER_TOPICS = "answer", "decline", "offer"
+
+
+def question_also_asked(parse: Mapping[str, Any]) -> tuple[str, list[str]] | None:
+    """The reply to the question a report or a red flag came with, from the model's own reading
+    (the red-flag detector keeps it in red_flags.original_intent): (ANSWER_IT, [utter_faq/<topic>]);
+    (DECLINE_IT, []) when it is about something the documents do not cover; (OFFER_TOPICS,
+    [topics]) when it is unclear which topic it asks about, so that the closest ones come as
+    "Did you mean ...?" and the question is never passed over; None when it asked nothing."""
+    if not asks_a_question(parse.get("text")):
+        return None
+    original = (parse.get(RED_FLAGS_KEY) or {}).get("original_intent")
+    answer = selected_answer(parse)
+    if original == FAQ and answer:
+        return ANSWER_IT, [answer]
+    if original == OUT_OF_SCOPE:
+        return DECLINE_IT, []
+    suggestions = list((parse.get(READING_KEY) or {}).get("suggestions") or [])
+    if original == FALLBACK and suggestions:
+        return OFFER_TOPICS, suggestions
+    return None
 
 
 @dataclass

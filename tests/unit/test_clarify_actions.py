@@ -473,6 +473,52 @@ def test_a_report_that_asks_for_a_cure_gets_the_honest_decline_with_the_check_of
     assert events == [SlotSet("sign_subject", None), FollowupAction("action_listen")]
 
 
+@pytest.mark.parametrize("suggestions", [["infusion_leaking", "infusion_other_medicines"], []])
+def test_a_report_with_a_question_unclear_to_the_model_offers_the_closest_topics(
+    dispatcher, domain, suggestions
+):
+    """The question is never passed over: with topics close to it, "Did you mean ...?" (the
+    Rasa server's response generator makes the buttons) and the check under them; with none,
+    the check starts and asks its own questions."""
+    report = user(
+        "my nipples leak a bit whenever I'm on my drip - what could be going on?",
+        "check_symptoms",
+        red_flags({"action": "check"}, [finding("discharge")], original_intent="nlu_fallback"),
+    )
+    report["parse_data"]["faq_reading"] = {"answers": [], "suggestions": suggestions}
+    events = run(
+        ActionAnswerQuestionInReport(),
+        dispatcher,
+        tracker([action("action_listen"), report]),
+        domain,
+    )
+    if not suggestions:
+        assert dispatcher.messages == [] and events == [SlotSet("sign_subject", None)]
+        return
+    [offer] = dispatcher.messages
+    assert offer["response"] == "utter_ask_rephrase"
+    assert [b["payload"] for b in offer["buttons"]] == ["Check my symptoms"]
+    assert events == [SlotSet("sign_subject", None), FollowupAction("action_listen")]
+
+
+def test_an_escalation_with_an_unclear_question_offers_no_topics(domain):
+    """Under an escalation, nothing to choose from competes with what to do now."""
+    escalation = user(
+        "my nipple is bleeding since my drip, what could be going on?",
+        "red_flag",
+        red_flags({"action": "escalate", "level": "urgent"}, original_intent="nlu_fallback"),
+    )
+    escalation["parse_data"]["faq_reading"] = {"answers": [], "suggestions": ["infusion_leaking"]}
+    dispatcher = CollectingDispatcher()
+    run(
+        ActionAnswerAfterRedFlag(),
+        dispatcher,
+        tracker([action("action_listen"), escalation]),
+        domain,
+    )
+    assert dispatcher.messages == []
+
+
 def test_a_worried_question_about_her_own_report_starts_the_check(dispatcher, domain):
     report = user(
         "I have nipple discharge, should I be worried?",

@@ -10,9 +10,12 @@ import pytest
 from core.content import faq_responses
 from core.retrieval.decide import (
     AGREE_SCORE,
+    ANSWER_IT,
+    DECLINE_IT,
     FALLBACK,
     FAQ,
     MAX_ANSWERS,
+    OFFER_TOPICS,
     OTHER_CHOICE_AT_LEAST,
     OTHER_CHOICE_BELOW,
     READING_KEY,
@@ -20,6 +23,7 @@ from core.retrieval.decide import (
     SECOND_SCORE,
     decide,
     other_choice,
+    question_also_asked,
 )
 from core.retrieval.index import TopicIndex
 from core.retrieval.questions import focus, questions, with_subjects
@@ -382,3 +386,38 @@ def test_a_less_sure_answer_offers_the_topic_ranked_next():
 )
 def test_no_other_choice_otherwise(ranking, how, answers):
     assert other_choice(_answered(ranking, how, answers)) is None
+
+
+def _report(text: str, original_intent: str, suggestions=(), answer: str | None = None) -> dict:
+    """A message the red-flag detector turned into a report (or an escalation)."""
+    parse: dict = {
+        "text": text,
+        "red_flags": {"original_intent": original_intent},
+        READING_KEY: {"answers": [], "suggestions": list(suggestions), "how": "suggest"},
+    }
+    if answer:
+        parse["response_selector"] = {"faq": {"response": {"utter_action": answer}}}
+    return parse
+
+
+@pytest.mark.parametrize(
+    "parse, expected",
+    [
+        (
+            _report("my nipple leaks, how do I prepare?", FAQ, answer="utter_faq/prep"),
+            (ANSWER_IT, ["utter_faq/prep"]),
+        ),
+        (_report("which pill stops my nipple leaking?", "out_of_scope"), (DECLINE_IT, [])),
+        (
+            _report("my nipples leak on my drip - what is going on?", FALLBACK, ["a", "b"]),
+            (OFFER_TOPICS, ["a", "b"]),
+        ),
+        # unclear, and no topic close to it: nothing to offer (the check asks its own questions)
+        (_report("my nipple leaks, what is going on?", FALLBACK), None),
+        # a report that asks nothing gets no answer it did not ask for
+        (_report("my mum has discharge from her nipple", FAQ, answer="utter_faq/men"), None),
+        (_report("my nipple leaks on my drip", FALLBACK, ["a"]), None),
+    ],
+)
+def test_the_question_a_report_also_asks_is_answered_declined_or_offered_topics(parse, expected):
+    assert question_also_asked(parse) == expected
