@@ -409,9 +409,16 @@ class RedFlagDetector:
             for word in words
         )
         self.not_in = PhraseMatcher(
-            (self._phrase(phrase), sign.id)
-            for sign in rulebook.signs.values()
-            for phrase in sign.not_in
+            [
+                (self._phrase(phrase), sign.id)
+                for sign in rulebook.signs.values()
+                for phrase in sign.not_in
+            ]
+            + [
+                (self._phrase(form, lemmas=False), sign.id)
+                for sign in rulebook.signs.values()
+                for form in sign.not_as
+            ]
         )
         cue_lists = {k: v for k, v in context.items() if k != "relations"}
         # Cues keep their tense: "cleared" must not match "clear", nor "had" match "has".

@@ -54,6 +54,8 @@ class Sign:
     id: str
     terms: tuple
     not_in: tuple = ()
+    # Word forms, as written and not in any inflection, in which the term means something else.
+    not_as: tuple = ()
     # Regular expressions (case-insensitive) for wordings a phrase list cannot cover.
     patterns: tuple = ()
     combine: tuple[Combination, ...] = ()
@@ -94,8 +96,8 @@ def load_rulebook(path: Path = RED_FLAGS_FILE) -> RuleBook:
             sign_id,
             tuple(t.lower() for t in spec["terms"]),
             tuple(t.lower() for t in spec.get("not_in", [])),
-            tuple(spec.get("patterns", [])),
-            tuple(
+            patterns=tuple(spec.get("patterns", [])),
+            combine=tuple(
                 Combination(
                     tuple(c["all"]),
                     int(c["within"]),
@@ -104,6 +106,7 @@ def load_rulebook(path: Path = RED_FLAGS_FILE) -> RuleBook:
                 )
                 for c in spec.get("combine", [])
             ),
+            not_as=tuple(t.lower() for t in spec.get("not_as", [])),
         )
         for sign_id, spec in raw["signs"].items()
     }

@@ -81,6 +81,9 @@ def test_detector_false_alarm_rate_on_look_alikes_is_at_most_5_percent(detector)
         ("It's not clear, it's bloody", "urgent"),
         ("I can't breathe", "emergency"),
         ("do i need a prolactin blood test", None),
+        # "bloods" is British for blood tests; the word as written, not its lemma, says so
+        ("would a prolactin test help? my GP already did thyroid and iron bloods", None),
+        ("had my bloods done and now there's blood coming from my nipple", "urgent"),
         ("Do I need to worry? I found a lump", "urgent"),
     ],
 )
