@@ -97,7 +97,7 @@ test: validate $(MODEL) test-widget test-conversations test-python ## the whole 
 
 # Test modules run on parallel workers (pytest-xdist), each module whole on one worker, as its
 # tests share their servers; the slow modules start first (tests/conftest.py). Two workers on two
-# cores: pytest took 21 minutes instead of 35 on a fresh clone. TEST_WORKERS=0: one process.
+# cores: pytest took 17 minutes instead of 35 on a fresh clone. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
