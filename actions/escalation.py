@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologises_on_error
 from core.names import RED_FLAGS_KEY, REPHRASE_RESPONSE, SUBJECT_SLOT
-from core.retrieval.decide import ANSWER_IT, DECLINE_IT, OFFER_TOPICS, question_also_asked
+from core.retrieval.decide import ANSWER_IT, DECLINE_IT, question_also_asked
 from core.triage.messages import escalation_reply
 from core.triage.rules import load_rulebook
 
@@ -41,13 +41,13 @@ def answer_question_also_asked(
     dispatcher: CollectingDispatcher,
     parse: Mapping[str, Any],
     buttons: list[dict[str, Any]] | None = None,
-    offer_topics: bool = True,
+    escalated: bool = False,
 ) -> bool:
-    """Replies to the question a message asked besides what it reported
-    (core.retrieval.decide.question_also_asked), with `buttons` under the reply; with
-    offer_topics false, only an answer or the decline. True when it replied."""
-    found = question_also_asked(parse)
-    if found is None or (found[0] == OFFER_TOPICS and not offer_topics):
+    """Replies to the question a message asked besides what it reported or what was escalated
+    (core.retrieval.decide.question_also_asked), with `buttons` under the reply. True when it
+    replied."""
+    found = question_also_asked(parse, escalated)
+    if found is None:
         return False
     how, answers = found
     if how == ANSWER_IT:
@@ -70,9 +70,7 @@ class ActionAnswerAfterRedFlag(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        # Under an escalation, an answer or the decline only: a choice of topics would compete
-        # with what she must do now.
-        answer_question_also_asked(dispatcher, tracker.latest_message or {}, offer_topics=False)
+        answer_question_also_asked(dispatcher, tracker.latest_message or {}, escalated=True)
         return []
 
 
@@ -97,10 +95,6 @@ class ActionAnswerQuestionInReport(Action):
         message = tracker.latest_message or {}
         red_flags = message.get(RED_FLAGS_KEY) or {}
         events = [SlotSet(SUBJECT_SLOT, red_flags.get("subject"))]
-        # "I have nipple discharge, should I be worried?" asks about her own sign: the check
-        # answers that, not a general reassurance.
-        if red_flags.get("worried"):
-            return events
         if answer_question_also_asked(dispatcher, message, buttons=CHECK_OFFER):
             return events + [FollowupAction("action_listen")]  # offered, not started
         return events

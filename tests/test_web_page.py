@@ -343,7 +343,10 @@ def test_nothing_is_fetched_from_anyone_but_the_clinic_servers(open_chat, assist
     assert chat.hosts == {f"127.0.0.1:{assistant.web_port}", f"127.0.0.1:{assistant.rasa_port}"}
 
 
-def test_the_single_script_tag_works_on_a_clinic_site_elsewhere(browser, clinic_site_elsewhere):
+def test_the_single_script_tag_works_on_a_clinic_site_elsewhere(
+    browser, assistant, clinic_site_elsewhere
+):
+    # `assistant`: the shared servers, which paste the widget's snippet into the site.
     context = browser.new_context(viewport=DESKTOP)
     try:
         chat = ChatPage(context.new_page())

@@ -10,7 +10,7 @@ given first is the expected one. A "Did you mean" offer is not a right answer; i
 apart, with how often the right topic was among the buttons.
 
     python -m tools.holdout --model models/assistant-<hash>.tar.gz
-    python -m tools.holdout --model "http://localhost:5005?token=$RASA_API_TOKEN"  # a running server
+    RASA_API_TOKEN=... python -m tools.holdout --model http://localhost:5005  # a running server
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -30,12 +31,19 @@ from core.names import (
     CALLBACK_INTENT,
     CHECK_INTENT,
     CLARIFY_INTENT,
+    FALLBACK_INTENT,
     FORGET_INTENT,
     READING_KEY,
     RED_FLAG_INTENT,
     RED_FLAGS_KEY,
 )
-from core.retrieval.decide import OFFER_TOPICS, other_choice, question_also_asked
+from core.retrieval.decide import (
+    ANSWER_IT,
+    DECLINE_IT,
+    OFFER_TOPICS,
+    other_choice,
+    question_also_asked,
+)
 from core.triage.clarify import answer_before_asking
 
 TWO_PART_FILE = PROJECT_ROOT / "tests" / "data" / "faq_two_part.yml"
@@ -46,7 +54,7 @@ TWO_PART_FILE = PROJECT_ROOT / "tests" / "data" / "faq_two_part.yml"
 # 60; with 156 such questions in training, 12, but 16 of 940 FAQ answers were lost; with
 # data/scope.yml's test shapes and narrow subjects, 5), and the border set, written after those
 # were built (72/80 right and 18/60 off-topic answered before them; 72/80 and 5/60 with them).
-# Set 4, forum style (141 questions on every topic, 40 off-topic), was written on 2026-12-02,
+# Set 4, forum style (141 questions covering all 46 topics, and 40 off-topic), was written on 2026-12-02,
 # after all of them, to measure the changes of that day on words nobody here had read.
 SEALED_FILES = tuple(
     PROJECT_ROOT / "tests" / "data" / name
@@ -86,8 +94,11 @@ MAX_LOOK_ALIKES_OPENED = {REQUESTS_SEALED_FILE: 0.12, REQUESTS_DEV_FILE: 0.05}
 # 94.9% (351) and 93.0% (344) with the subject a question points back to, as two trainings
 # differed (a retraining alone moves this by about 7 questions either way), and 94.9% (351) with
 # six more examples per topic written blind in patients' styles; 94.9% (351) again with the
-# response selector's 128 dense dimensions (config.yml).
-MIN_FAQ_RIGHT = 0.92
+# response selector's 128 dense dimensions (config.yml). Since 2026-12-02 the count follows what
+# the assistant says to a report or an escalation (core/retrieval/decide.py question_also_asked):
+# a worried report about her own sign, or one that asks nothing, gets the symptom check, not an
+# answer. The same model then measured 93.5% (346) instead of 94.9%, so the floor is 91%.
+MIN_FAQ_RIGHT = 0.91
 MAX_REPHRASE = 0.02
 # An answer to another topic: the costliest miss. Trainings of the same data gave 15 (the
 # head model), 17 (a fresh clone's CI, which the old floor of 4.5% failed) and 10 (the head
@@ -164,14 +175,15 @@ def final_answer(parse: dict[str, Any]) -> tuple:
         original = parse[RED_FLAGS_KEY]["original_intent"]
         answer = response["intent_response_key"] if original == FAQ else original
         return intent, intent, 1.0, best_faq, False, [], [], answer
-    # A report that also asks a question gets its answer (action_answer_question_in_report),
-    # with the symptom check offered; a report that asks no FAQ question starts the check.
+    # What the question asked beside a report or an escalation gets (actions/escalation.py):
+    # its answer, the decline, the closest topics, or nothing (the check starts, or the
+    # escalation stands alone).
     if escalated or (verdict == "check" and intent == CHECK_INTENT):
-        intent = parse[RED_FLAGS_KEY]["original_intent"]
-        # The question asked beside a report is answered, declined or offered the closest
-        # topics; beside an escalation, answered or declined (actions/escalation.py).
-        also_asked = question_also_asked(parse)
-        if escalated or not also_asked or also_asked[0] != OFFER_TOPICS:
+        how = (question_also_asked(parse, escalated) or ("", []))[0]
+        intent = {ANSWER_IT: FAQ, DECLINE_IT: OUT_OF_SCOPE, OFFER_TOPICS: FALLBACK_INTENT}.get(
+            how, intent
+        )
+        if how != OFFER_TOPICS:
             suggestions = []
     if intent != FAQ:
         return (
@@ -211,25 +223,28 @@ def _agent(model: str) -> Any:
 
 
 def _parses_over_http(server: str, texts: list[str]) -> list[dict[str, Any]]:
+    """POST /model/parse for each text. The API token comes from the URL's query (in-process
+    callers) or from RASA_API_TOKEN, so that it need not be on a command line; it is never in
+    an error message."""
     import requests
 
     url = urlsplit(server)
     endpoint = url._replace(path=url.path.rstrip("/") + "/model/parse", query="").geturl()
+    token = dict(parse_qsl(url.query)).get("token") or os.environ.get("RASA_API_TOKEN", "")
     readings = []
     with requests.Session() as session:
         for text in texts:
-            reply = session.post(
-                endpoint, params=parse_qsl(url.query), json={"text": text}, timeout=60
-            )
-            reply.raise_for_status()
+            reply = session.post(endpoint, params={"token": token}, json={"text": text}, timeout=60)
+            if not reply.ok:
+                raise RuntimeError(f"{endpoint} answered {reply.status_code}: {reply.text[:200]}")
             readings.append(reply.json())
     return readings
 
 
 def parses(model: str, texts: list[str]) -> list[dict[str, Any]]:
     """The model's reading of each text (Rasa's parse): a model file, loaded once per process, or
-    the model a running Rasa server has loaded (http://host:port?token=API_TOKEN), read over its
-    HTTP API, which stores nothing."""
+    the model a running Rasa server has loaded (http://host:port, with RASA_API_TOKEN or a
+    ?token= query), read over its HTTP API, which stores nothing."""
     if model.startswith(("http://", "https://")):
         return _parses_over_http(model, texts)
     agent = _agent(model)

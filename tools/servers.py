@@ -10,6 +10,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 
@@ -60,7 +61,7 @@ class RunningAssistant:
     @property
     def model_server(self) -> str:
         """Its Rasa server, as tools.holdout reads a model: the URL with the API token."""
-        return f"{self.rasa_url}?token={self.api_token}"
+        return f"{self.rasa_url}?{urlencode({'token': self.api_token})}"
 
     @property
     def action_url(self) -> str:

@@ -94,22 +94,29 @@ def other_choice(parse: Mapping[str, Any]) -> str | None:
 ANSWER_IT, DECLINE_IT, OFFER_TOPICS = "answer", "decline", "offer"
 
 
-def question_also_asked(parse: Mapping[str, Any]) -> tuple[str, list[str]] | None:
+def question_also_asked(
+    parse: Mapping[str, Any], escalated: bool = False
+) -> tuple[str, list[str]] | None:
     """The reply to the question a report or a red flag came with, from the model's own reading
     (the red-flag detector keeps it in red_flags.original_intent): (ANSWER_IT, [utter_faq/<topic>]);
     (DECLINE_IT, []) when it is about something the documents do not cover; (OFFER_TOPICS,
     [topics]) when it is unclear which topic it asks about, so that the closest ones come as
-    "Did you mean ...?" and the question is never passed over; None when it asked nothing."""
-    if not asks_a_question(parse.get("text")):
+    "Did you mean ...?" and the question is never passed over; None when it asked nothing.
+    After an escalation (escalated), an answer or the decline only: a choice of topics would
+    compete with what she must do now. A report whose writer asks whether her own sign is
+    worrying ("I have nipple discharge, should I be worried?") gets None: the symptom check
+    answers that, not a general reassurance."""
+    red_flags = parse.get(RED_FLAGS_KEY) or {}
+    if not asks_a_question(parse.get("text")) or (red_flags.get("worried") and not escalated):
         return None
-    original = (parse.get(RED_FLAGS_KEY) or {}).get("original_intent")
+    original = red_flags.get("original_intent")
     answer = selected_answer(parse)
     if original == FAQ and answer:
         return ANSWER_IT, [answer]
     if original == OUT_OF_SCOPE:
         return DECLINE_IT, []
     suggestions = list((parse.get(READING_KEY) or {}).get("suggestions") or [])
-    if original == FALLBACK and suggestions:
+    if original == FALLBACK and suggestions and not escalated:
         return OFFER_TOPICS, suggestions
     return None
 

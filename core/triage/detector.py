@@ -409,16 +409,14 @@ class RedFlagDetector:
             for word in words
         )
         self.not_in = PhraseMatcher(
-            [
-                (self._phrase(phrase), sign.id)
-                for sign in rulebook.signs.values()
-                for phrase in sign.not_in
-            ]
-            + [
-                (self._phrase(form, lemmas=False), sign.id)
-                for sign in rulebook.signs.values()
-                for form in sign.not_as
-            ]
+            (self._phrase(phrase), sign.id)
+            for sign in rulebook.signs.values()
+            for phrase in sign.not_in
+        )
+        self.not_as = PhraseMatcher(
+            (self._phrase(form, lemmas=False), sign.id)
+            for sign in rulebook.signs.values()
+            for form in sign.not_as
         )
         cue_lists = {k: v for k, v in context.items() if k != "relations"}
         # Cues keep their tense: "cleared" must not match "clear", nor "had" match "has".
@@ -551,8 +549,14 @@ class RedFlagDetector:
 
     def _hits(self, words: Sequence[Word], sentences, text: str, doc) -> list[Hit]:
         hits: list[Hit] = []
+        other_meaning = self.not_as.find(words)
         for start, end, sign in self.terms.find(words):
-            hits.append(Hit(sign, start, end, start))
+            # "bloods" (blood tests) is not the sign by itself; next to a nipple, breast,
+            # discharge or clothing word (the combinations below) it still is.
+            if not any(
+                s == sign and s_start <= start < s_end for s_start, s_end, s in other_meaning
+            ):
+                hits.append(Hit(sign, start, end, start))
         class_hits = self.classes.find(words)
         counts = _word_counts(words)
         by_class: dict[str, list[tuple[int, int]]] = {}

@@ -15,6 +15,7 @@ from actions.escalation import ActionAnswerAfterRedFlag, ActionAnswerQuestionInR
 from actions.sign_owner_form import ActionResolveSignOwner, ValidateSignOwnerForm
 from actions.symptom_check_form import ValidateSymptomCheckForm
 from core.paths import PROJECT_ROOT
+from core.retrieval.decide import OFFER_TOPICS, question_also_asked
 from core.retrieval.questions import asks_a_question
 from core.triage.clarify import answer_before_asking
 from core.triage.rules import load_rulebook
@@ -509,6 +510,7 @@ def test_an_escalation_with_an_unclear_question_offers_no_topics(domain):
         red_flags({"action": "escalate", "level": "urgent"}, original_intent="nlu_fallback"),
     )
     escalation["parse_data"]["faq_reading"] = {"answers": [], "suggestions": ["infusion_leaking"]}
+    assert question_also_asked(escalation["parse_data"]) == (OFFER_TOPICS, ["infusion_leaking"])
     dispatcher = CollectingDispatcher()
     run(
         ActionAnswerAfterRedFlag(),

@@ -388,11 +388,13 @@ def test_no_other_choice_otherwise(ranking, how, answers):
     assert other_choice(_answered(ranking, how, answers)) is None
 
 
-def _report(text: str, original_intent: str, suggestions=(), answer: str | None = None) -> dict:
+def _report(
+    text: str, original_intent: str, suggestions=(), answer: str | None = None, worried=False
+) -> dict:
     """A message the red-flag detector turned into a report (or an escalation)."""
     parse: dict = {
         "text": text,
-        "red_flags": {"original_intent": original_intent},
+        "red_flags": {"original_intent": original_intent, "worried": worried},
         READING_KEY: {"answers": [], "suggestions": list(suggestions), "how": "suggest"},
     }
     if answer:
@@ -421,3 +423,22 @@ def _report(text: str, original_intent: str, suggestions=(), answer: str | None 
 )
 def test_the_question_a_report_also_asks_is_answered_declined_or_offered_topics(parse, expected):
     assert question_also_asked(parse) == expected
+
+
+UNCLEAR = _report("my nipples leak on my drip - what is going on?", FALLBACK, ["a", "b"])
+ANSWERABLE = _report("my nipple bleeds, how do I prepare?", FAQ, answer="utter_faq/prep")
+
+
+def test_after_an_escalation_the_question_is_answered_or_declined_never_offered_topics():
+    assert question_also_asked(UNCLEAR) == (OFFER_TOPICS, ["a", "b"])
+    assert question_also_asked(UNCLEAR, escalated=True) is None
+    assert question_also_asked(ANSWERABLE, escalated=True) == (ANSWER_IT, ["utter_faq/prep"])
+
+
+def test_a_worried_report_about_her_own_sign_is_left_to_the_check():
+    worried = _report(
+        "I have discharge, should I be worried?", FAQ, answer="utter_faq/x", worried=True
+    )
+    assert question_also_asked(worried) is None
+    # after an escalation the worry is answered by the escalation; a question is still answered
+    assert question_also_asked(worried, escalated=True) == (ANSWER_IT, ["utter_faq/x"])

@@ -81,9 +81,15 @@ def test_detector_false_alarm_rate_on_look_alikes_is_at_most_5_percent(detector)
         ("It's not clear, it's bloody", "urgent"),
         ("I can't breathe", "emergency"),
         ("do i need a prolactin blood test", None),
-        # "bloods" is British for blood tests; the word as written, not its lemma, says so
+        # "bloods" is British for blood tests, not the sign by itself ...
         ("would a prolactin test help? my GP already did thyroid and iron bloods", None),
+        ("my GP did some bloods last week, what is prolactin?", None),
         ("had my bloods done and now there's blood coming from my nipple", "urgent"),
+        # ... but next to a nipple, discharge or clothing word it is bleeding
+        ("bloods coming from my nipple", "urgent"),
+        ("there are bloods in the discharge from my nipple", "urgent"),
+        ("my nipple is leaking bloods", "urgent"),
+        ("bloods on my bra", "urgent"),
         ("Do I need to worry? I found a lump", "urgent"),
     ],
 )
