@@ -133,9 +133,10 @@ def test_a_failing_action_apologises_instead_of_failing(assistant: RunningAssist
             "events": [],
             "paused": False,
             "active_loop": {},
-            # A response selector that is not a mapping makes the action fail.
+            # A response selector that is not a mapping makes the action fail once it reads the
+            # answer, which it does for a message that asks a question.
             "latest_message": {
-                "text": PLANTED_EMAIL,
+                "text": f"how long does a ductogram take? mail me at {PLANTED_EMAIL}",
                 "red_flags": {"original_intent": "faq"},
                 "response_selector": "broken",
             },
