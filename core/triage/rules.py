@@ -54,7 +54,8 @@ class Sign:
     id: str
     terms: tuple
     not_in: tuple = ()
-    # Word forms, as written and not in any inflection, in which the term means something else.
+    # Word forms, as written and not in any inflection, that are not the sign by themselves;
+    # the combinations still count them (data/red_flags.yml).
     not_as: tuple = ()
     # Regular expressions (case-insensitive) for wordings a phrase list cannot cover.
     patterns: tuple = ()
