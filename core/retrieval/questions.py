@@ -42,6 +42,50 @@ _NEW_QUESTION = re.compile(
     rf"(?=(?:{QUESTION_OPENERS}))",
     re.IGNORECASE,
 )
+# A question run on at the end of a sentence with no comma or mark before it, as patients type:
+# "sore after the ductagram yesterday what can i take", "my boobs leak during ivig is that
+# normal". Only a short tail that opens with a question word and an auxiliary, or an auxiliary
+# and a pronoun, counts: "the thing is that I ..." and "so do I" go on a statement.
+_RUN_ON_PRONOUNS = r"(?:i|it|that|this|they|them|you|u|we|she|he|there|my)"
+_NOT_BEFORE_RUN_ON = (
+    "so",
+    "neither",
+    "nor",
+    "as",
+    "than",
+    "only",
+    "then",
+    "i",
+    "it",
+    "that",
+    "this",
+    "they",
+    "you",
+    "we",
+    "she",
+    "he",
+    "there",
+    "what",
+    "how",
+    "when",
+    "where",
+    "which",
+    "who",
+    "why",
+    "long",
+    "much",
+    "many",
+    "soon",
+    "often",
+    "far",
+)
+_RUN_ON_QUESTION = re.compile(
+    "".join(rf"(?<!\b{word})" for word in _NOT_BEFORE_RUN_ON)
+    + rf"\s+(?=(?:(?:how|what|whats|when|where|which|who|why|wat|wot)"
+    rf"(?:\s+(?:long|much|many|soon|often|far|else))?\s+(?:{AUXILIARIES})|(?:{AUXILIARIES}))"
+    rf"\s+{_RUN_ON_PRONOUNS}\b(?!\s+(?:i|it|she|he|they|we|you|my)\b)[^.?!,;:]{{0,40}}\W*$)",
+    re.IGNORECASE,
+)
 _OPENS_QUESTION = re.compile(
     rf"^\W*(?:(?:and|also|so|but|ok|okay|oh|and also|plus)\W+)?(?:{QUESTION_OPENERS})",
     re.IGNORECASE,
@@ -56,9 +100,8 @@ def parts(text: str) -> list[str]:
     """Sentences, and clauses within them where a new question starts."""
     found = []
     for sentence in _SENTENCE_END.split(text or ""):
-        found += [
-            piece.strip() for piece in _NEW_QUESTION.split(sentence) if piece and piece.strip()
-        ]
+        for clause in _NEW_QUESTION.split(sentence):
+            found += [piece.strip() for piece in _RUN_ON_QUESTION.split(clause) if piece.strip()]
     return found
 
 
@@ -117,6 +160,20 @@ def with_subjects(text: str, asked: list[str]) -> list[str]:
         named = own or named
         position = max(start, 0) + len(part)
     return read
+
+
+def asking_spans(text: str) -> list[tuple[int, int]]:
+    """Where in the text the parts that ask something are (start, end), in order."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for part in parts(text):
+        start = text.find(part, position)
+        if start < 0:
+            continue
+        position = start + len(part)
+        if asks(part):
+            spans.append((start, position))
+    return spans
 
 
 def asks_a_question(text: str | None) -> bool:

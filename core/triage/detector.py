@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from core.retrieval.questions import asking_spans
 from core.triage.language import SpellingFixer, Word, build_nlp, lemma, phrase_keys, read_words
 from core.triage.rules import AGE_SIGN, RuleBook
 
@@ -297,7 +298,8 @@ class Detection:
     # The writer reports a breast or nipple symptom of their own (or of the person they
     # write about) now, whether or not a red flag is established.
     symptom_report: bool = False
-    # A worry is voiced ("I'm scared").
+    # A worry is voiced in what she asks ("I have discharge, should I be worried?", "is that
+    # normal"), not only in the context around a question ("I'm terrified. What is the test?").
     worried: bool = False
     # A sign was set aside as an animal's ("my dog has a lump").
     about_animal: bool = False
@@ -522,7 +524,11 @@ class RedFlagDetector:
         subject = others[0] if others else None
         if subject and subject.pronoun == "he" and any(f.active for f in findings):
             findings.append(Finding("male", subject.relation))
-        worried = any(label in WORRY_CUES for label, _s, _e in cues)
+        asking = asking_spans(text)
+        worried = any(
+            label in WORRY_CUES and any(lo <= doc[words[start].index].idx < hi for lo, hi in asking)
+            for label, start, _e in cues
+        )
         animal = any(label == "animals" for label, _s, _e in cues) and not report
         asks_if_serious = any(label == "asks_if_serious" for label, _s, _e in cues)
         vague = asks_if_serious and not hits and not self._names_anything(words)

@@ -591,6 +591,8 @@ def test_a_report_that_asks_nothing_gets_no_unasked_answer(dispatcher, domain):
         ("i have discharge. what is a ductogram", True),
         ("is it serious", True),
         ("tell me about the test", True),
+        ("my boobs leak during ivig infusions is that normal", True),
+        ("whatever it is it hurts", False),
     ],
 )
 def test_what_counts_as_asking_a_question(text, asks):

@@ -76,6 +76,19 @@ def index() -> TopicIndex:
             "I'm 31 and have had discharge for months and was told to wait. What causes it?",
             ["What causes it?"],
         ),
+        # a question run on at the end, with no comma or mark before it
+        (
+            "my brest is a bit sore after the ductagram yesterday what can i take",
+            ["what can i take"],
+        ),
+        ("booked in for friday do i need to stop eating", ["do i need to stop eating"]),
+        # ... but not a statement: "the thing is that I", "it is a", "so do I"
+        ("the thing is that i am scared of needles", ["the thing is that i am scared of needles"]),
+        (
+            "it leaks when i squeeze and it is a milky colour",
+            ["it leaks when i squeeze and it is a milky colour"],
+        ),
+        ("my doctor said i should have one", ["my doctor said i should have one"]),
     ],
 )
 def test_questions_are_found_inside_context(text, expected):

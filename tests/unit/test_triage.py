@@ -165,3 +165,18 @@ def test_every_escalation_and_general_answer_reads_at_grade_8_or_below(rule):
 )
 def test_a_worry_about_something_unnamed_is_marked_vague(detector, text, vague):
     assert detector.detect(text).vague_worry is vague
+
+
+@pytest.mark.parametrize(
+    "text, worried",
+    [
+        ("I have nipple discharge, should I be worried?", True),
+        ("my nipple leaks during my infusions is that normal", True),
+        # the worry is context; the question is about something else, and gets its answer
+        ("I'm terrified. I have some discharge. How long does a ductogram take?", False),
+        ("I have discharge and I'm freaking out about the bill. What will the test cost?", False),
+        ("I'm scared, is it going to hurt?", False),
+    ],
+)
+def test_a_worry_counts_when_it_is_in_what_she_asks(detector, text, worried):
+    assert detector.detect(text).worried is worried
