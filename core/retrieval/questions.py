@@ -47,38 +47,12 @@ _NEW_QUESTION = re.compile(
 # normal". Only a short tail that opens with a question word and an auxiliary, or an auxiliary
 # and a pronoun, counts: "the thing is that I ..." and "so do I" go on a statement.
 _RUN_ON_PRONOUNS = r"(?:i|it|that|this|they|them|you|u|we|she|he|there|my)"
+# A word just before the tail that makes it part of a statement ("so do I", "it is a ...") or
+# of a question already under way ("what can I ...", "how long will it ...").
 _NOT_BEFORE_RUN_ON = (
-    "so",
-    "neither",
-    "nor",
-    "as",
-    "than",
-    "only",
-    "then",
-    "i",
-    "it",
-    "that",
-    "this",
-    "they",
-    "you",
-    "we",
-    "she",
-    "he",
-    "there",
-    "what",
-    "how",
-    "when",
-    "where",
-    "which",
-    "who",
-    "why",
-    "long",
-    "much",
-    "many",
-    "soon",
-    "often",
-    "far",
-)
+    "so neither nor as than only then i it that this they you we she he there "
+    "what how when where which who why long much many soon often far"
+).split()
 _RUN_ON_QUESTION = re.compile(
     "".join(rf"(?<!\b{word})" for word in _NOT_BEFORE_RUN_ON)
     + rf"\s+(?=(?:(?:how|what|whats|when|where|which|who|why|wat|wot)"
