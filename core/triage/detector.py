@@ -524,11 +524,10 @@ class RedFlagDetector:
         subject = others[0] if others else None
         if subject and subject.pronoun == "he" and any(f.active for f in findings):
             findings.append(Finding("male", subject.relation))
-        asking = asking_spans(text)
-        worried = any(
-            label in WORRY_CUES and any(lo <= doc[words[start].index].idx < hi for lo, hi in asking)
-            for label, start, _e in cues
-        )
+        # Where the message asks is read only when a worry is voiced: most messages voice none.
+        worry_at = [doc[words[start].index].idx for label, start, _e in cues if label in WORRY_CUES]
+        asking = asking_spans(text) if worry_at else []
+        worried = any(lo <= at < hi for at in worry_at for lo, hi in asking)
         animal = any(label == "animals" for label, _s, _e in cues) and not report
         asks_if_serious = any(label == "asks_if_serious" for label, _s, _e in cues)
         vague = asks_if_serious and not hits and not self._names_anything(words)
