@@ -34,45 +34,23 @@ from tools.holdout import (
 
 MIN_RIGHT_AFTER_ASKING = 0.6
 MIN_TWO_PART_BOTH = 0.7
-# The sealed sets, counted only: (file, FAQ right answers at least, off-topic answered at most).
-# Set 1 measured 84.8% and 0%, set 2 88.0% and 7.3% (off-topic questions written to share words);
-# with subjects carried (issue 14, fourth step) 84.1% and 0%, 91.0% and 2.4%, and set 3 89.4%
-# and 5.0% (92.4% and 12.5% on the training before). The blind dev set, read for what fails,
-# measured 90.2% and 5.1%. With six more examples per topic: 89.9% and 3.3%, 91.0% and 7.3%,
-# 91.7% and 7.5%; dev 93.2% and 5.1%. The floors leave room for a retraining's noise (about 3
-# points).
-# With data/scope.yml's test shapes and narrow subjects (2026-12-01), on the model before and on
-# two retrainings (training is not exactly repeatable: a retraining moves these by 2 to 5
-# messages): sealed 92.8/91.3% and 0%, 88.6% and 9.8%, 92.4/91.7% and 7.5-10%; dev 91.7-93.2%
-# and 5.1%; the sealed off-topic set 8.3-10% answered (25.0% before); the border dev set
-# 85.6-91.1% and 10.0-15.7%, the off-topic dev set 8.1-11.2% (22.5% before); the sealed border
-# set, written after, 88.8-90.0% and 5.0-8.3% (90.0% and 30.0% before).
-# With a question naming none of the documents' subjects, pointing back to none, and a word
-# neither the assistant's training data, its red-flag rules nor common English use declined, the
-# mammogram a narrow subject and "ultrasound" a test word (2026-12-01): FAQ right unchanged in
-# every set; off-topic answered: set 2 9.8% (7.3%), set 3 2.5% (5.0%), the sealed off-topic set
-# 10.0% (10.0%), the sealed border set 1.7% (5.0%), the border dev set 7.1% (14.3%), the off-topic
-# dev set 8.8% (11.2%). The ceilings keep a retraining's noise of about 3 messages.
-# Set 4 (forum style, written blind on 2026-12-02, after every change it measures): 90.1% and
-# 10.0% (4 of 40 off-topic questions answered). Counted as the assistant replies to a report or
-# an escalation (a worried report, or one asking nothing, gets the check and no answer; the same
-# model): set 1 92.0%, set 2 83.8% (85.0% before: its floor is now 0.81), set 3 90.9%, set 4 88.7%,
-# border 86.2%, dev 92.5%. With forum-style training examples, run-on questions and only a
-# worry in the question itself left to the check (the same day): set 1 91.3% and 3.3%, set 2
-# 88.6% and 4.9%, set 3 92.4% and 0%, set 4 90.8% and 10.0%, border 81.2% and 0%, the sealed
-# off-topic set 6.7%; dev 94.7%, border dev 90.0% and 7.1%, off-topic dev 5.0%. The sealed
-# border set lost 4 (86.2% to 81.2%) as its readable twin gained 4 (85.6% to 90.0%): its floor is
-# now 0.78.
+# Per set, counted only for the sealed ones: (file, FAQ right answers at least, off-topic answered
+# at most). Each floor is the last measured figure less about 3 points, a retraining's noise (2 to
+# 5 messages); earlier figures are in git's history and the closing notes of issue 14.
+# Measured with the second topic classifier blended in (2026-12-02): set 1 92.0% and 3.3%, set 2
+# 88.6% and 4.9%, set 3 92.4% and 0%, the sealed off-topic set 5.0%, the sealed border set 86.2%
+# and 0%, set 4 (forum style) 93.6% and 7.5%; dev 95.5% and 2.6%, border dev 92.2% and 5.7%,
+# off-topic dev 5.6%.
 SEALED_FLOORS = [
-    (SEALED_FILES[0], 0.82, 0.1),
-    (SEALED_FILES[1], 0.81, 0.15),
-    (SEALED_FILES[2], 0.86, 0.125),
-    (SEALED_FILES[3], 0.0, 0.15),
-    (SEALED_FILES[4], 0.78, 0.1),
-    (DEV_FILE, 0.86, 0.1),
-    (BORDER_DEV_FILES[0], 0.8, 0.13),
-    (BORDER_DEV_FILES[1], 0.0, 0.13),
-    (SEALED_FILES[5], 0.86, 0.15),
+    (SEALED_FILES[0], 0.89, 0.1),
+    (SEALED_FILES[1], 0.85, 0.1),
+    (SEALED_FILES[2], 0.89, 0.1),
+    (SEALED_FILES[3], 0.0, 0.1),
+    (SEALED_FILES[4], 0.82, 0.1),
+    (DEV_FILE, 0.92, 0.075),
+    (BORDER_DEV_FILES[0], 0.88, 0.1),
+    (BORDER_DEV_FILES[1], 0.0, 0.1),
+    (SEALED_FILES[5], 0.89, 0.125),
 ]
 
 

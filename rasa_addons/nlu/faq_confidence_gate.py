@@ -2,7 +2,8 @@
 
 Rasa's FallbackClassifier only looks at the intent. With one retrieval intent
 ("faq") that intent is usually confident even when the answer is a guess, so
-this gate checks the response selector's own confidence as well.
+this gate checks the answer's own confidence as well: the response selector's, blended with the
+second topic classifier's (rasa_addons/nlu/faq_topic_classifier.py).
 """
 
 from __future__ import annotations

@@ -22,8 +22,6 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_PREDICTION_KEY,
     RESPONSE_SELECTOR_PROPERTY_NAME,
     RESPONSE_SELECTOR_RANKING_KEY,
-    RESPONSE_SELECTOR_RESPONSES_KEY,
-    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -36,9 +34,10 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from core.retrieval.decide import ANSWER_PREFIX, FALLBACK, FAQ, OUT_OF_SCOPE, READING_KEY, decide
+from core.retrieval.decide import FALLBACK, FAQ, OUT_OF_SCOPE, READING_KEY, decide
 from core.retrieval.index import TopicIndex
 from core.retrieval.scope import load_scope
+from rasa_addons.nlu.faq_answers import answer_with, answers_by_topic, faq_examples, topic_of
 from rasa_addons.nlu.spelling_tokenizer import domain_words
 from rasa_addons.nlu.stored_json import read_json, write_json
 
@@ -81,15 +80,9 @@ class FaqRetrieval(GraphComponent):
         return cls(model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        responses = {
-            name[len(ANSWER_PREFIX) :]: variants
-            for name, variants in training_data.responses.items()
-            if name.startswith(ANSWER_PREFIX)
-        }
+        responses = answers_by_topic(training_data)
         documents = [
-            (message.get(INTENT_RESPONSE_KEY).split("/", 1)[1], message.get(TEXT))
-            for message in training_data.intent_examples
-            if message.get(INTENT) == FAQ and message.get(INTENT_RESPONSE_KEY)
+            (topic_of(message), message.get(TEXT)) for message in faq_examples(training_data)
         ]
         documents += [(topic, variants[0]["text"]) for topic, variants in responses.items()]
         titles = {
@@ -198,11 +191,4 @@ class FaqRetrieval(GraphComponent):
                 {INTENT_NAME_KEY: FAQ, PREDICTED_CONFIDENCE_KEY: confidence},
                 add_to_output=True,
             )
-        selectors = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
-        selectors.setdefault(FAQ, {})[RESPONSE_SELECTOR_PREDICTION_KEY] = {
-            RESPONSE_SELECTOR_RESPONSES_KEY: self.responses.get(topic, []),
-            PREDICTED_CONFIDENCE_KEY: confidence,
-            INTENT_RESPONSE_KEY: f"{FAQ}/{topic}",
-            RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"{ANSWER_PREFIX}{topic}",
-        }
-        message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selectors, add_to_output=True)
+        answer_with(message, topic, confidence, self.responses)

@@ -3,8 +3,10 @@ No Rasa, no model: milliseconds."""
 
 from __future__ import annotations
 
+import json
 import re
 
+import numpy as np
 import pytest
 
 from core.content import faq_responses
@@ -28,6 +30,13 @@ from core.retrieval.decide import (
 from core.retrieval.index import TopicIndex
 from core.retrieval.questions import focus, questions, with_subjects
 from core.retrieval.scope import load_scope
+from core.retrieval.topic_model import (
+    blend,
+    from_stored_parts,
+    stored_parts,
+    topic_probabilities,
+    train_topic_model,
+)
 
 DOCUMENTS = [
     ("duration", "how long does the ductogram take"),
@@ -455,3 +464,38 @@ def test_a_worried_report_about_her_own_sign_is_left_to_the_check():
     assert question_also_asked(worried) is None
     # after an escalation the worry is answered by the escalation; a question is still answered
     assert question_also_asked(worried, escalated=True) == (ANSWER_IT, ["utter_faq/x"])
+
+
+def test_the_blend_weighs_both_readings_and_counts_a_missing_topic_as_nothing():
+    selector = {"duration": 0.8, "eating": 0.2}
+    model = {"duration": 0.1, "eating": 0.6, "cost": 0.3}
+    blended = dict(blend(selector, model, weight=0.5))
+    assert blended == pytest.approx({"duration": 0.45, "eating": 0.4, "cost": 0.15})
+    assert [topic for topic, _ in blend(selector, model, weight=0.5)] == [
+        "duration",
+        "eating",
+        "cost",
+    ]
+    # Weighted the other way, the second classifier's pick comes first.
+    assert blend(selector, model, weight=0.9)[0][0] == "eating"
+    assert blend(selector, model, weight=0.0)[0] == ("duration", pytest.approx(0.8))
+
+
+def test_the_topic_model_reads_new_wordings_of_its_examples():
+    examples = [(topic, text) for topic, text in DOCUMENTS]
+    model = train_topic_model([text for _, text in examples], [topic for topic, _ in examples])
+    probabilities = topic_probabilities(model, "how many minutes will the ductogram take")
+    assert max(probabilities, key=probabilities.get) == "duration"
+    assert sum(probabilities.values()) == pytest.approx(1.0)
+    probabilities = topic_probabilities(model, "does my insurance cover it")
+    assert max(probabilities, key=probabilities.get) == "cost"
+
+
+def test_a_stored_topic_model_reads_as_the_trained_one():
+    model = train_topic_model([text for _, text in DOCUMENTS], [topic for topic, _ in DOCUMENTS])
+    words, arrays = stored_parts(model)
+    # What the component writes: JSON for the words, numpy arrays for the weights.
+    words = json.loads(json.dumps(words))
+    loaded = from_stored_parts(words, {name: np.array(array) for name, array in arrays.items()})
+    for text in ("how long dose it tak", "can i have brekfast", "is it expensive"):
+        assert topic_probabilities(loaded, text) == pytest.approx(topic_probabilities(model, text))
