@@ -424,8 +424,9 @@ def dashboard(
 
 # An FAQ answer the response selector gave with less confidence than this goes to the inbox.
 # The confidences (the response selector's and the second topic classifier's, averaged) sum to
-# about 1 over ~50 topics: at 0.5 or more the chosen topic outweighs every other together, below it another reading was nearly as likely, and the
-# nurses should see the wording (core/retrieval/decide.py rescues such answers by retrieval).
+# about 1 over ~50 topics: at 0.5 or more the chosen topic outweighs every other together; below
+# it another reading was nearly as likely, and the nurses should see the wording
+# (core/retrieval/decide.py rescues such answers by retrieval).
 UNSURE_BELOW = 0.5
 INBOX_PARSE_KEYS = (
     ("parse_data", READING_KEY),
