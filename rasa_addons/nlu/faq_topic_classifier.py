@@ -91,11 +91,10 @@ class FaqTopicClassifier(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = faq_examples(training_data)
-        if len({topic_of(message) for message in examples}) < 2:
+        topics = [topic_of(message) for message in examples]
+        if len(set(topics)) < 2:
             return self._resource
-        self.model = train_topic_model(
-            [words_read(message) for message in examples], [topic_of(m) for m in examples]
-        )
+        self.model = train_topic_model([words_read(message) for message in examples], topics)
         self.responses = answers_by_topic(training_data)
         words, arrays = stored_parts(self.model)
         write_json(
@@ -135,10 +134,11 @@ class FaqTopicClassifier(GraphComponent):
 
     def _blend(self, message: Message, model: Pipeline) -> None:
         selector = (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(FAQ_INTENT) or {}
+        if not selector.get(RESPONSE_SELECTOR_RANKING_KEY):
+            return  # no pick to second
         words = words_read(message)
-        # No pick to second, or no words to read: the classifier would only give its priors.
-        if not selector.get(RESPONSE_SELECTOR_RANKING_KEY) or not words:
-            return
+        if not words:
+            return  # nothing read: the classifier would only give its priors
         ranked = {
             entry[INTENT_RESPONSE_KEY].partition("/")[2]: entry[PREDICTED_CONFIDENCE_KEY]
             for entry in selector[RESPONSE_SELECTOR_RANKING_KEY]

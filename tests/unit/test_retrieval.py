@@ -481,18 +481,21 @@ def test_the_blend_weighs_both_readings_and_counts_a_missing_topic_as_nothing():
     assert blend(selector, model, weight=0.0)[0] == ("duration", pytest.approx(0.8))
 
 
-def test_the_topic_model_reads_new_wordings_of_its_examples():
-    examples = [(topic, text) for topic, text in DOCUMENTS]
-    model = train_topic_model([text for _, text in examples], [topic for topic, _ in examples])
-    probabilities = topic_probabilities(model, "how many minutes will the ductogram take")
+@pytest.fixture(scope="module")
+def topic_model():
+    return train_topic_model([text for _, text in DOCUMENTS], [topic for topic, _ in DOCUMENTS])
+
+
+def test_the_topic_model_reads_new_wordings_of_its_examples(topic_model):
+    probabilities = topic_probabilities(topic_model, "how many minutes will the ductogram take")
     assert max(probabilities, key=probabilities.get) == "duration"
     assert sum(probabilities.values()) == pytest.approx(1.0)
-    probabilities = topic_probabilities(model, "does my insurance cover it")
+    probabilities = topic_probabilities(topic_model, "does my insurance cover it")
     assert max(probabilities, key=probabilities.get) == "cost"
 
 
-def test_a_stored_topic_model_reads_as_the_trained_one():
-    model = train_topic_model([text for _, text in DOCUMENTS], [topic for topic, _ in DOCUMENTS])
+def test_a_stored_topic_model_reads_as_the_trained_one(topic_model):
+    model = topic_model
     words, arrays = stored_parts(model)
     # What the component writes: JSON for the words, numpy arrays for the weights.
     words = json.loads(json.dumps(words))
